@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+
+/// The SQLite catalog `zoo.sqlite`: encoders, checkpoints, projectors, datasets, evaluations
+/// and plugins. WAL mode, a 60 s busy timeout and foreign keys, so several zoo processes can
+/// write at once without losing rows or failing with "database is locked".
+public final class Catalog: Sendable {
+    /// The catalog file.
+    public let url: URL
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating when needed) the catalog at `url`.
+    ///
+    /// A file that is not SQLite, or that a newer zoo wrote, is rejected with exit 65 and left untouched.
+    /// - Parameter migration: stop after this migration (tests of the upgrade path only).
+    public init(url: URL, upTo migration: String? = nil) throws {
+        self.url = url
+        try Catalog.checkHeader(url)
+        try Catalog.checkNotNewer(url)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(60)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: url.path, configuration: configuration)
+            let migrator = CatalogMigrations.migrator()
+            if let migration {
+                try migrator.migrate(pool, upTo: migration)
+            } else {
+                try migrator.migrate(pool)
+            }
+        } catch let error as DatabaseError {
+            throw ZooError.database(error, path: url.path)
+        }
+    }
+
+    /// Opens the catalog of `home`, creating the home first when needed.
+    public convenience init(home: ZooHome) throws {
+        try home.prepare()
+        try self.init(url: home.catalogURL)
+    }
+
+    /// The migrations applied to this catalog, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try read { db in try CatalogMigrations.migrator().appliedIdentifiers(db).sorted() }
+    }
+
+    /// All migrations this zoo knows, oldest first.
+    public static var knownMigrations: [String] { CatalogMigrations.identifiers }
+
+    /// Result of SQLite's `PRAGMA integrity_check` (`["ok"]` when healthy).
+    public func integrityCheck() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    /// Runs `body` in a read transaction, mapping SQLite failures to `ZooError`.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError {
+            throw ZooError.database(error, path: url.path)
+        }
+    }
+
+    /// Runs `body` in an immediate write transaction, mapping SQLite failures to `ZooError`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError {
+            throw ZooError.database(error, path: url.path)
+        }
+    }
+
+    private static let sqliteMagic = Array("SQLite format 3\0".utf8)
+
+    /// Rejects a non-empty file that does not start with SQLite's magic header.
+    private static func checkHeader(_ url: URL) throws {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if head.isEmpty { return }
+        if Array(head) != sqliteMagic {
+            throw ZooError(.data, "'\(url.path)' is not a zoo catalog (not an SQLite database); move it away or choose another --home")
+        }
+    }
+
+    /// Rejects a catalog that holds migrations this zoo does not know, without writing to it.
+    private static func checkNotNewer(_ url: URL) throws {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard let size = attributes?[.size] as? NSNumber, size.intValue > 0 else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(60)
+        let applied: [String]
+        do {
+            let queue = try DatabaseQueue(path: url.path, configuration: configuration)
+            applied = try queue.read { db in
+                guard try db.tableExists("grdb_migrations") else { return [] }
+                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            try queue.close()
+        } catch let error as DatabaseError {
+            throw ZooError.database(error, path: url.path)
+        }
+        let unknown = applied.filter { !CatalogMigrations.identifiers.contains($0) }
+        if !unknown.isEmpty {
+            throw ZooError(.data, "'\(url.path)' was written by a newer zoo (unknown schema migration '\(unknown.sorted()[0])'); upgrade zoo to use this catalog")
+        }
+    }
+}
+
+extension ZooError {
+    /// Maps an SQLite failure to the exit status a user should see.
+    static func database(_ error: DatabaseError, path: String) -> ZooError {
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return ZooError(.data, "catalog '\(path)' is corrupt or not a zoo catalog (\(detail)); restore it from a backup or choose another --home")
+        case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_FULL, .SQLITE_PERM:
+            return ZooError(.io, "cannot write catalog '\(path)': \(detail); check the zoo home's permissions and free space")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return ZooError(.io, "catalog '\(path)' stayed locked by another process for 60 s; retry when it finishes")
+        case .SQLITE_CONSTRAINT:
+            return ZooError(.data, "catalog constraint failed: \(detail)")
+        default:
+            return ZooError(.software, "unexpected catalog error in '\(path)': \(detail)")
+        }
+    }
+}

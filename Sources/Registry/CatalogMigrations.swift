@@ -1,0 +1,100 @@
+import GRDB
+
+/// The catalog's schema as named, forward-only migrations. Never edit a shipped migration:
+/// append a new one. `identifiers` lists them in order; a catalog whose applied list holds a
+/// name not in it was written by a newer zoo.
+enum CatalogMigrations {
+    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins"]
+
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration(identifiers[0]) { db in
+            try db.execute(sql: """
+                CREATE TABLE checkpoint (
+                    digest TEXT PRIMARY KEY NOT NULL CHECK (length(digest) = 64),
+                    total_bytes INTEGER NOT NULL CHECK (total_bytes >= 0),
+                    files TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE encoder (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    modality TEXT NOT NULL CHECK (modality IN ('vision', 'text')),
+                    backend TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    pooled_width INTEGER,
+                    token_width INTEGER,
+                    preprocessing TEXT,
+                    source TEXT,
+                    license TEXT,
+                    checkpoint_digest TEXT NOT NULL REFERENCES checkpoint(digest),
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX encoder_checkpoint ON encoder(checkpoint_digest);
+                CREATE TABLE encoder_alias (
+                    alias TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                    encoder_id INTEGER NOT NULL REFERENCES encoder(id) ON DELETE CASCADE
+                );
+                CREATE INDEX encoder_alias_encoder ON encoder_alias(encoder_id);
+                CREATE TRIGGER encoder_name_free BEFORE INSERT ON encoder
+                WHEN EXISTS (SELECT 1 FROM encoder_alias WHERE alias = NEW.name)
+                BEGIN SELECT RAISE(ABORT, 'name is already an alias'); END;
+                CREATE TRIGGER encoder_rename_free BEFORE UPDATE OF name ON encoder
+                WHEN EXISTS (SELECT 1 FROM encoder_alias WHERE alias = NEW.name)
+                BEGIN SELECT RAISE(ABORT, 'name is already an alias'); END;
+                CREATE TRIGGER encoder_alias_free BEFORE INSERT ON encoder_alias
+                WHEN EXISTS (SELECT 1 FROM encoder WHERE name = NEW.alias)
+                BEGIN SELECT RAISE(ABORT, 'alias is already a name'); END;
+                """)
+        }
+        migrator.registerMigration(identifiers[1]) { db in
+            try db.execute(sql: """
+                CREATE TABLE projector (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    vision_encoder_id INTEGER NOT NULL REFERENCES encoder(id),
+                    text_encoder_id INTEGER NOT NULL REFERENCES encoder(id),
+                    architecture TEXT NOT NULL,
+                    checkpoint_digest TEXT NOT NULL REFERENCES checkpoint(digest),
+                    training_config TEXT NOT NULL,
+                    data_summary TEXT NOT NULL,
+                    tag TEXT NOT NULL COLLATE NOCASE,
+                    created_at DATETIME NOT NULL,
+                    UNIQUE (vision_encoder_id, text_encoder_id, tag)
+                );
+                CREATE INDEX projector_text ON projector(text_encoder_id);
+                CREATE INDEX projector_checkpoint ON projector(checkpoint_digest);
+                CREATE TABLE dataset (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    path TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    task TEXT NOT NULL,
+                    split TEXT,
+                    options TEXT NOT NULL DEFAULT '{}',
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE eval_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    projector_id INTEGER NOT NULL REFERENCES projector(id) ON DELETE CASCADE,
+                    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+                    task TEXT NOT NULL,
+                    metrics TEXT NOT NULL,
+                    seconds REAL NOT NULL,
+                    zoo_version TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX eval_run_projector ON eval_run(projector_id);
+                CREATE INDEX eval_run_dataset ON eval_run(dataset_id);
+                CREATE TABLE plugin (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL UNIQUE,
+                    sha256 TEXT NOT NULL,
+                    abi_version INTEGER NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+
+/// The two kinds of encoder zoo pairs.
+public enum Modality: String, Codable, Sendable, CaseIterable {
+    case vision
+    case text
+}
+
+/// One row of `checkpoint`: a stored folder of files, named by its content digest.
+public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "checkpoint"
+
+    /// SHA-256 over the folder's file manifest (see `CheckpointDigest`), lower-case hex.
+    public var digest: String
+    /// Sum of the sizes of all files.
+    public var totalBytes: Int64
+    /// The files, as JSON `[{"path", "bytes", "sha256"}]`.
+    public var files: String
+    /// Layout of the folder, e.g. `hf` for a Hugging Face model folder.
+    public var format: String
+    /// When the checkpoint was first stored.
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case digest, files, format
+        case totalBytes = "total_bytes"
+        case createdAt = "created_at"
+    }
+
+    /// The decoded file list.
+    public func fileList() throws -> [CheckpointFile] {
+        try JSONDecoder().decode([CheckpointFile].self, from: Data(files.utf8))
+    }
+}
+
+/// One file of a stored checkpoint.
+public struct CheckpointFile: Codable, Sendable, Equatable {
+    /// Path relative to the checkpoint folder, `/`-separated.
+    public var path: String
+    /// Size in bytes.
+    public var bytes: Int64
+    /// SHA-256 of the content, lower-case hex.
+    public var sha256: String
+}
+
+/// One row of `encoder`: a registered vision or text encoder.
+public struct EncoderRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "encoder"
+
+    public var id: Int64?
+    /// Unique name (unique across names and aliases).
+    public var name: String
+    public var modality: Modality
+    /// The backend that runs it (`bert`, `roberta`, `dinov2`, or a plugin's id).
+    public var backend: String
+    /// The architecture configuration, JSON text (the folder's config.json).
+    public var config: String
+    /// Width of the pooled embedding, when known.
+    public var pooledWidth: Int?
+    /// Width of each token state, when known.
+    public var tokenWidth: Int?
+    /// Preprocessing settings, JSON text, when the folder has them.
+    public var preprocessing: String?
+    /// Where the weights came from (HF repo id, URL or path).
+    public var source: String?
+    public var license: String?
+    public var checkpointDigest: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, modality, backend, config, preprocessing, source, license
+        case pooledWidth = "pooled_width"
+        case tokenWidth = "token_width"
+        case checkpointDigest = "checkpoint_digest"
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One row of `encoder_alias`: another name for an encoder.
+public struct EncoderAliasRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "encoder_alias"
+    public var alias: String
+    public var encoderId: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case alias
+        case encoderId = "encoder_id"
+    }
+}
+
+/// One row of `projector`: a trained projector pair for one vision and one text encoder.
+public struct ProjectorRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "projector"
+
+    public var id: Int64?
+    public var visionEncoderId: Int64
+    public var textEncoderId: Int64
+    /// Projector architecture, JSON text.
+    public var architecture: String
+    public var checkpointDigest: String
+    /// Training configuration, JSON text.
+    public var trainingConfig: String
+    /// A short description of the training data.
+    public var dataSummary: String
+    /// Version label, e.g. `v1`; unique per encoder pair.
+    public var tag: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, architecture, tag
+        case visionEncoderId = "vision_encoder_id"
+        case textEncoderId = "text_encoder_id"
+        case checkpointDigest = "checkpoint_digest"
+        case trainingConfig = "training_config"
+        case dataSummary = "data_summary"
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One row of `dataset`: a registered dataset (filled by the datasets issue).
+public struct DatasetRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "dataset"
+
+    public var id: Int64?
+    public var name: String
+    public var path: String
+    public var format: String
+    public var task: String
+    public var split: String?
+    /// Extra settings (class names file, templates file, …), JSON text.
+    public var options: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, path, format, task, split, options
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One row of `eval_run`: one evaluation of a projector pair on a dataset.
+public struct EvalRunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "eval_run"
+
+    public var id: Int64?
+    public var projectorId: Int64
+    public var datasetId: Int64
+    public var task: String
+    /// Metric name → value, JSON text.
+    public var metrics: String
+    public var seconds: Double
+    public var zooVersion: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, task, metrics, seconds
+        case projectorId = "projector_id"
+        case datasetId = "dataset_id"
+        case zooVersion = "zoo_version"
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One row of `plugin`: an external encoder backend loaded from a shared library.
+public struct PluginRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "plugin"
+
+    public var id: Int64?
+    public var path: String
+    public var sha256: String
+    public var abiVersion: Int
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, path, sha256
+        case abiVersion = "abi_version"
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

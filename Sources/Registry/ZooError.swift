@@ -1,0 +1,43 @@
+import Foundation
+
+/// A failure that zoo reports to its user: one clear sentence of what went wrong, where,
+/// and what to do, with the `sysexits(3)` status the CLI exits with.
+public struct ZooError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The class of failure; it decides the exit status.
+    public enum Kind: Int32, Sendable {
+        /// The command line is wrong (EX_USAGE).
+        case usage = 64
+        /// Input data is malformed or conflicts with the catalog (EX_DATAERR).
+        case data = 65
+        /// A named file, folder or catalog entry does not exist (EX_NOINPUT).
+        case noInput = 66
+        /// A bug or an unexpected state inside zoo (EX_SOFTWARE).
+        case software = 70
+        /// Reading or writing the file system failed (EX_IOERR).
+        case io = 74
+    }
+
+    /// The class of failure.
+    public let kind: Kind
+    /// The message shown to the user.
+    public let message: String
+
+    /// Creates an error of `kind` with a user-facing `message`.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The process exit status for this error.
+    public var exitCode: Int32 { kind.rawValue }
+
+    public var description: String { message }
+}
+
+extension ZooError {
+    /// Wraps a POSIX failure of `operation` on `path` as an I/O error.
+    static func posix(_ operation: String, _ path: String, errno code: Int32 = errno) -> ZooError {
+        let reason = String(cString: strerror(code))
+        return ZooError(.io, "cannot \(operation) '\(path)': \(reason)")
+    }
+}

@@ -1,0 +1,215 @@
+import ArgumentParser
+import Foundation
+import Registry
+import Runtime
+
+/// `zoo encoder …`: register, list, show and remove encoders.
+struct EncoderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder", abstract: "Register, list, show and remove vision and text encoders.",
+        subcommands: [EncoderAdd.self, EncoderList.self, EncoderShow.self, EncoderRemove.self])
+}
+
+extension Modality: ExpressibleByArgument {}
+
+/// `zoo encoder add NAME --from DIR …`
+struct EncoderAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Register an encoder from a checkpoint folder in Hugging Face layout.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Unique name, e.g. all-roberta-large-v1.")
+    var name: String
+
+    @Option(help: "vision or text (default: the backend's).")
+    var modality: Modality?
+
+    @Option(help: "Backend id (default: from config.json's model_type). 'zoo backend list' shows them.")
+    var backend: String?
+
+    @Option(help: ArgumentHelp("Checkpoint folder: config.json, *.safetensors, tokenizer/preprocessor files.", valueName: "dir"))
+    var from: String
+
+    @Option(name: .customLong("alias"), help: "Another name (repeatable), e.g. --alias roberta.")
+    var aliases: [String] = []
+
+    @Option(help: "License of the weights, e.g. apache-2.0.")
+    var license: String?
+
+    @Option(help: "Where the weights came from: HF repo id, URL or path (default: the folder).")
+    var source: String?
+
+    @Flag(help: "Hard-link the files into the store instead of copying them.")
+    var link = false
+
+    @Flag(help: "Replace an existing encoder of the same name.")
+    var replace = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let folderURL = URL(fileURLWithPath: (from as NSString).expandingTildeInPath).standardizedFileURL
+        let folder = try CheckpointFolder(url: folderURL)
+        let chosen = try chooseBackend(folder: folder)
+        if let modality, modality.rawValue != chosen.modality.rawValue {
+            throw ZooError(.usage, "backend '\(chosen.id)' is a \(chosen.modality.rawValue) backend but --modality is \(modality.rawValue); drop --modality or pick another --backend")
+        }
+        let inspection = try chosen.inspect(folder: folderURL)
+        let zoo = try global.openZoo()
+        let entry = try zoo.addEncoder(
+            NewEncoder(
+                name: name, aliases: aliases, modality: Modality(rawValue: chosen.modality.rawValue)!,
+                backend: chosen.id, pooledWidth: inspection.pooledWidth, tokenWidth: inspection.tokenWidth,
+                source: source ?? folderURL.path, license: license),
+            from: folder, link: link, replace: replace)
+        if output.json {
+            try Output.json(EncoderJSON.object(entry))
+        } else {
+            print("registered \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(entry.record.backend), \(entry.checkpoint.fileListCount) files, \(Output.bytes(entry.checkpoint.totalBytes)), checkpoint \(entry.checkpoint.digest.prefix(12)))")
+        }
+    }
+
+    private func chooseBackend(folder: CheckpointFolder) throws -> any EncoderBackend {
+        let known = EncoderBackends.all.map(\.id)
+        if let backend {
+            guard let found = EncoderBackends.backend(id: backend) else {
+                throw ZooError(.usage, "unknown backend '\(backend)'.\(NameSuggester.hint(for: backend, in: known)) Known backends: \(known.joined(separator: ", "))")
+            }
+            return found
+        }
+        let config = (try? JSONSerialization.jsonObject(with: Data(folder.configJSON.utf8))) as? [String: Any]
+        guard let type = config?["model_type"] as? String else {
+            throw ZooError(.usage, "'\(folder.url.path)/config.json' has no model_type; pass --backend (\(known.joined(separator: ", ")))")
+        }
+        guard let found = EncoderBackends.backend(modelType: type) else {
+            throw ZooError(.usage, "no backend reads model_type '\(type)' from '\(folder.url.path)/config.json'; pass --backend (\(known.joined(separator: ", "))) or load a plugin")
+        }
+        return found
+    }
+}
+
+/// `zoo encoder list [PATTERN]`
+struct EncoderList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List encoders, optionally those whose name or alias matches a glob like '*dino*'.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Glob over names and aliases, e.g. '*minilm*' (case-insensitive).")
+    var pattern: String?
+
+    @Option(help: "Only vision or only text encoders.")
+    var modality: Modality?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let entries = try zoo.catalog.encoders(matching: pattern.map(Glob.init), modality: modality)
+        if output.json {
+            try Output.json(entries.map(EncoderJSON.object))
+            return
+        }
+        if entries.isEmpty {
+            print(pattern == nil ? "no encoders registered; add one with 'zoo encoder add'" : "no encoder matches '\(pattern!)'")
+            return
+        }
+        Output.table(
+            ["NAME", "ALIASES", "MODALITY", "BACKEND", "WIDTH", "SIZE", "CHECKPOINT"],
+            entries.map { entry in
+                [entry.name, entry.aliases.joined(separator: ","), entry.record.modality.rawValue, entry.record.backend,
+                 entry.record.pooledWidth.map(String.init) ?? "-", Output.bytes(entry.checkpoint.totalBytes),
+                 String(entry.checkpoint.digest.prefix(12))]
+            })
+    }
+}
+
+/// `zoo encoder show NAME`
+struct EncoderShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one encoder in full.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Encoder name or alias.")
+    var name: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let entry = try zoo.catalog.encoder(named: name)
+        if output.json {
+            try Output.json(EncoderJSON.object(entry))
+            return
+        }
+        let record = entry.record
+        let rows: [[String]] = [
+            ["name", record.name],
+            ["aliases", entry.aliases.joined(separator: ", ")],
+            ["modality", record.modality.rawValue],
+            ["backend", record.backend],
+            ["pooled width", record.pooledWidth.map(String.init) ?? "-"],
+            ["token width", record.tokenWidth.map(String.init) ?? "-"],
+            ["source", record.source ?? "-"],
+            ["license", record.license ?? "-"],
+            ["checkpoint", entry.checkpoint.digest],
+            ["size", "\(Output.bytes(entry.checkpoint.totalBytes)) in \(entry.checkpoint.fileListCount) files"],
+            ["folder", zoo.store.folder(for: entry.checkpoint.digest).path],
+            ["created", Output.date(record.createdAt)],
+        ]
+        Output.table(["FIELD", "VALUE"], rows)
+    }
+}
+
+/// `zoo encoder remove NAME`
+struct EncoderRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove an encoder (refused while projectors use it, unless --force).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Encoder name or alias.")
+    var name: String
+
+    @Flag(help: "Also remove the projectors (and their evaluations) that use it.")
+    var force = false
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let released = try zoo.removeEncoder(named: name, force: force)
+        print("removed encoder '\(name)'" + (released.isEmpty ? "" : "; deleted \(released.count) unused checkpoint(s)"))
+    }
+}
+
+/// JSON shape of an encoder (docs/CLI.md).
+enum EncoderJSON {
+    static func object(_ entry: EncoderEntry) -> [String: Any] {
+        let record = entry.record
+        let files = (try? entry.checkpoint.fileList()) ?? []
+        return [
+            "name": record.name,
+            "aliases": entry.aliases,
+            "modality": record.modality.rawValue,
+            "backend": record.backend,
+            "pooled_width": record.pooledWidth as Any? ?? NSNull(),
+            "token_width": record.tokenWidth as Any? ?? NSNull(),
+            "source": record.source as Any? ?? NSNull(),
+            "license": record.license as Any? ?? NSNull(),
+            "config": Output.embedded(record.config),
+            "preprocessing": Output.embedded(record.preprocessing),
+            "checkpoint": [
+                "digest": entry.checkpoint.digest,
+                "total_bytes": entry.checkpoint.totalBytes,
+                "format": entry.checkpoint.format,
+                "files": files.map { ["path": $0.path, "bytes": $0.bytes, "sha256": $0.sha256] as [String: Any] },
+            ] as [String: Any],
+            "created_at": Output.date(record.createdAt),
+        ]
+    }
+}
+
+extension CheckpointRecord {
+    /// Number of files, 0 when the list cannot be read.
+    var fileListCount: Int { (try? fileList().count) ?? 0 }
+}

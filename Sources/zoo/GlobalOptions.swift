@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Registry
+
+/// Options every command that touches a zoo home accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The zoo home (catalog and checkpoints). Default: $ZOO_HOME, else the current directory.", valueName: "dir"))
+    var home: String?
+
+    @Flag(name: .shortAndLong, help: "Log what zoo does to standard error.")
+    var verbose = false
+
+    /// The resolved home.
+    var zooHome: ZooHome { ZooHome.resolve(explicit: home) }
+
+    /// Opens the home (creating it when needed) and sets up logging.
+    func openZoo() throws -> ModelZoo {
+        let level: Logger.Level = verbose ? .debug : .warning
+        LoggingSystem.bootstrapOnce(level: level)
+        let zoo = try ModelZoo(home: zooHome)
+        Logger(label: "zoo").debug("zoo home \(zoo.home.url.path)")
+        return zoo
+    }
+}
+
+/// Options of read commands.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of a table (shapes in docs/CLI.md).")
+    var json = false
+}
+
+extension LoggingSystem {
+    private static let once = OnceFlag()
+
+    /// Bootstraps swift-log to standard error once per process.
+    static func bootstrapOnce(level: Logger.Level) {
+        guard once.claim() else { return }
+        bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// A flag that is claimed once, thread-safely.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
+    }
+}

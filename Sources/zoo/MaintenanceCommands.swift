@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Plugins
+import Registry
+import Runtime
+
+/// `zoo verify`: re-hash every checkpoint and compare the store with the catalog.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Re-hash every stored checkpoint; report missing, corrupt and orphaned files (exit 65 when any).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let report = try zoo.verify()
+        if output.json {
+            try Output.json([
+                "ok": report.ok, "checked": report.checked, "missing": report.missing,
+                "corrupt": report.corrupt.map { ["file": $0.file, "reason": $0.reason] },
+                "orphaned": report.orphaned,
+            ] as [String: Any])
+        } else {
+            print("checked \(report.checked) checkpoint(s): \(report.missing.count) missing, \(report.corrupt.count) corrupt, \(report.orphaned.count) orphaned")
+            for file in report.missing { print("missing   \(file)") }
+            for item in report.corrupt { print("corrupt   \(item.file): \(item.reason)") }
+            for name in report.orphaned { print("orphaned  \(name)  (run 'zoo gc' to remove)") }
+        }
+        if !report.ok { throw ExitCode(ZooError.Kind.data.rawValue) }
+    }
+}
+
+/// `zoo gc`: remove leftovers of interrupted writes and unused checkpoints.
+struct GCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc", abstract: "Remove temporary folders, orphaned checkpoint folders and unused checkpoints.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let removed = try zoo.collectGarbage()
+        if output.json {
+            try Output.json(["removed": removed])
+        } else {
+            print("removed \(removed.count) item(s)")
+            for name in removed { print("  \(name)") }
+        }
+    }
+}
+
+/// `zoo backend list`: the registered encoder backends.
+struct BackendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backend", abstract: "Encoder backends.", subcommands: [BackendList.self])
+}
+
+/// `zoo backend list`
+struct BackendList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the encoder backends zoo can run.")
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let backends = EncoderBackends.all
+        if output.json {
+            try Output.json(backends.map {
+                ["id": $0.id, "modality": $0.modality.rawValue, "model_types": $0.modelTypes, "summary": $0.summary] as [String: Any]
+            })
+        } else {
+            Output.table(["ID", "MODALITY", "MODEL TYPES", "SUMMARY"],
+                         backends.map { [$0.id, $0.modality.rawValue, $0.modelTypes.joined(separator: ","), $0.summary] })
+        }
+    }
+}
+
+/// `zoo version`: versions of zoo, its schema and the libraries it links.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print zoo's version, catalog schema and linked libraries.")
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let info: [String: Any] = [
+            "zoo": ZooVersion.current,
+            "schema": Catalog.knownMigrations.last ?? "",
+            "openblas": BLASInfo.configuration,
+            "libarchive": ZooVersion.libarchive,
+        ]
+        if output.json {
+            try Output.json(info)
+        } else {
+            Output.table(["COMPONENT", "VERSION"], info.keys.sorted().map { [$0, "\(info[$0]!)"] })
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Printing helpers: aligned tables for people, JSON for programs.
+enum Output {
+    /// Prints `rows` under `headers`, columns padded to their widest cell.
+    static func table(_ headers: [String], _ rows: [[String]]) {
+        let all = [headers] + rows
+        let widths = headers.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        for row in all {
+            let cells = row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+
+    /// Prints a JSON value (dictionaries, arrays, strings, numbers, NSNull) with sorted keys.
+    static func json(_ value: Any) throws {
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Human-readable byte count (1024-based).
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
+    /// ISO 8601 text of a date, UTC, to the second.
+    static func date(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Parses JSON text into a value for embedding in JSON output; NSNull when absent or invalid.
+    static func embedded(_ text: String?) -> Any {
+        guard let text, let value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return NSNull() }
+        return value
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Plugins
+import Registry
+import Runtime
+
+/// The `zoo` command: a model-zoo registry for frozen encoders aligned by trained projectors.
+struct Zoo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zoo",
+        abstract: "A model-zoo registry for aligning frozen vision and text encoders with small trained projectors.",
+        version: ZooVersion.current,
+        subcommands: [
+            InitCommand.self, EncoderCommand.self, BackendCommand.self,
+            VerifyCommand.self, GCCommand.self, VersionCommand.self,
+        ])
+}
+
+@main
+enum ZooMain {
+    static func main() {
+        BuiltinBackends.bootstrap()
+        do {
+            var command = try Zoo.parseAsRoot()
+            try command.run()
+        } catch let error as ZooError {
+            fail(error.message, code: error.exitCode)
+        } catch let error as BackendError {
+            fail(error.message, code: ZooError.Kind.data.rawValue)
+        } catch {
+            Zoo.exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("zoo: error: \(message)\n".utf8))
+        exit(code)
+    }
+}
