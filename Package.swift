@@ -49,7 +49,9 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Plugins"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Runtime"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["zoo", "Registry"]),
+        .testTarget(
+            name: "ZooCLITests",
+            dependencies: ["zoo", "Registry", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

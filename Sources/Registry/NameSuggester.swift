@@ -2,8 +2,14 @@
 public enum NameSuggester {
     /// The candidate with the smallest edit distance to `name`, if it is close enough
     /// (at most a third of the longer name's length, and at least 1 edit allowed).
+    /// A candidate that starts with `name` wins over edit distance (the shortest such).
     public static func nearest(to name: String, in candidates: [String]) -> String? {
-        let target = Array(name.lowercased())
+        let lowered = name.lowercased()
+        if !lowered.isEmpty,
+           let prefixed = candidates.filter({ $0.lowercased().hasPrefix(lowered) }).min(by: { $0.count < $1.count }) {
+            return prefixed
+        }
+        let target = Array(lowered)
         var best: (String, Int)?
         for candidate in candidates {
             let distance = editDistance(target, Array(candidate.lowercased()))
@@ -11,8 +17,7 @@ public enum NameSuggester {
         }
         guard let (candidate, distance) = best else { return nil }
         let limit = max(2, max(target.count, candidate.count) / 3)
-        let isPrefix = candidate.lowercased().hasPrefix(name.lowercased()) && !name.isEmpty
-        return distance <= limit || isPrefix ? candidate : nil
+        return distance <= limit ? candidate : nil
     }
 
     /// " Did you mean 'x'?" or the empty string.

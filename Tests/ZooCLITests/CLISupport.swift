@@ -1,0 +1,108 @@
+import Foundation
+
+/// The result of one `zoo` run.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// stdout parsed as JSON.
+    func json() throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+    }
+}
+
+/// Runs the built `zoo` binary against a temporary home.
+final class ZooRunner {
+    let home: URL
+    let scratch: URL
+
+    /// The `zoo` executable next to the test bundle (override with $ZOO_BIN).
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["ZOO_BIN"] { return URL(fileURLWithPath: path) }
+        let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = tests.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("zoo")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return tests.deletingLastPathComponent().appendingPathComponent("zoo")
+    }()
+
+    init() {
+        scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("zoo-cli-\(UUID().uuidString)")
+        home = scratch.appendingPathComponent("home")
+        try! FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Runs `zoo ARGS --home HOME` (unless `withHome` is false) and waits.
+    @discardableResult
+    func run(_ arguments: [String], withHome: Bool = true, environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = ZooRunner.binary
+        process.arguments = arguments + (withHome ? ["--home", home.path] : [])
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        env.removeValue(forKey: "ZOO_HOME")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.currentDirectoryURL = scratch
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus,
+                         stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs a shell script with `$ZOO` set to the binary and `$HOME_DIR` to the home.
+    func shell(_ script: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        env["ZOO"] = ZooRunner.binary.path
+        env["HOME_DIR"] = home.path
+        process.environment = env
+        process.currentDirectoryURL = scratch
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Writes a checkpoint folder whose weights are `bytes` bytes derived from `seed`.
+    @discardableResult
+    func checkpoint(_ name: String, seed: Int = 0, bytes: Int = 4096, modelType: String = "bert") throws -> URL {
+        let folder = scratch.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+        try Data(#"{"model_type": "\#(modelType)", "hidden_size": 32}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
+        try Data(#"{"pooling_mode_mean_tokens": true}"#.utf8).write(to: folder.appendingPathComponent("1_Pooling/config.json"))
+        var generator = SplitMix(seed: UInt64(seed))
+        var weights = [UInt8](repeating: 0, count: bytes)
+        for index in weights.indices { weights[index] = UInt8(truncatingIfNeeded: generator.next()) }
+        try Data(weights).write(to: folder.appendingPathComponent("model.safetensors"))
+        return folder
+    }
+}
+
+/// A tiny deterministic generator for test data.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
