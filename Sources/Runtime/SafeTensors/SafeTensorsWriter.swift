@@ -144,7 +144,8 @@ public struct SafeTensorsWriter: Sendable {
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
                 .map { jsonString($0.key) + ":" + jsonString($0.value) }
-            members.append(jsonString(SafeTensorsLayout.metadataKey) + ":{" + pairs.joined(separator: ",") + "}")
+            let key = jsonString(SafeTensorsLayout.metadataKey)
+            members.append(key + ":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
         for entry in ordered {
