@@ -1,0 +1,90 @@
+/// Builds the model that tokenizer.json's `model` describes.
+enum ModelFactory {
+    /// A model and the vocabulary it was built from.
+    typealias Built = (model: any TokenModel, vocabulary: Vocabulary)
+
+    /// The model of `reader` with its vocabulary; `byteLevel` tells whether the pre-tokenizer is
+    /// ByteLevel, which BPE needs.
+    static func make(_ reader: JSONFieldReader, byteLevel: Bool) throws(TokenizerError) -> Built {
+        let type = try reader.string("type") ?? inferredType(reader)
+        switch type {
+        case "WordPiece":
+            return try wordPiece(reader, byteLevel: byteLevel)
+        case "BPE":
+            return try bytePair(reader, byteLevel: byteLevel)
+        default:
+            throw .unsupportedModel(file: reader.file, type: type)
+        }
+    }
+
+    /// Old tokenizer.json files have no `type`; tell the model by its fields.
+    private static func inferredType(_ reader: JSONFieldReader) -> String {
+        if reader.optional("merges") != nil { return "BPE" }
+        if reader.optional("continuing_subword_prefix") != nil
+            || reader.optional("max_input_chars_per_word") != nil
+        {
+            return "WordPiece"
+        }
+        return "(no type)"
+    }
+
+    private static func vocabulary(_ reader: JSONFieldReader) throws(TokenizerError) -> Vocabulary {
+        guard let json = reader.optional("vocab") else { throw reader.invalid("vocab", "is missing") }
+        return try Vocabulary.read(json, file: reader.file, path: "model.vocab")
+    }
+
+    private static func wordPiece(_ reader: JSONFieldReader, byteLevel: Bool) throws(TokenizerError) -> Built {
+        if byteLevel {
+            throw .unsupportedModel(file: reader.file, type: "WordPiece after a ByteLevel pre-tokenizer")
+        }
+        let vocabulary = try vocabulary(reader)
+        let unknown = try reader.string("unk_token") ?? "[UNK]"
+        guard let unknownId = vocabulary.id(of: unknown) else {
+            throw .missingSpecialToken(file: reader.file, token: unknown)
+        }
+        let maxCharacters = try reader.integer("max_input_chars_per_word") ?? 100
+        let model = WordPieceModel(
+            vocabulary: vocabulary.entries, unknownId: unknownId,
+            continuingSubwordPrefix: try reader.string("continuing_subword_prefix") ?? "##",
+            maxInputCharactersPerWord: maxCharacters)
+        return (model, vocabulary)
+    }
+
+    private static func bytePair(_ reader: JSONFieldReader, byteLevel: Bool) throws(TokenizerError) -> Built {
+        guard byteLevel else {
+            throw .unsupportedModel(file: reader.file, type: "BPE without a ByteLevel pre-tokenizer")
+        }
+        if let dropout = reader.optional("dropout")?.double, dropout > 0 {
+            throw .unsupportedModel(file: reader.file, type: "BPE with dropout")
+        }
+        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let value = try reader.string(key), !value.isEmpty {
+                throw .unsupportedModel(file: reader.file, type: "BPE with \(key)")
+            }
+        }
+        for key in ["byte_fallback", "ignore_merges"] {
+            if try reader.bool(key) == true {
+                throw .unsupportedModel(file: reader.file, type: "BPE with \(key)")
+            }
+        }
+        let vocabulary = try vocabulary(reader)
+        var merges: [(left: String, right: String)] = []
+        let list = try reader.array("merges") ?? []
+        merges.reserveCapacity(list.count)
+        for (index, element) in list.enumerated() {
+            if let line = element.string, let merge = BytePairModelBuilder.parseMerge(line) {
+                merges.append(merge)
+            } else if let pair = element.elements, pair.count == 2, let left = pair[0].string,
+                let right = pair[1].string
+            {
+                merges.append((left, right))
+            } else {
+                throw reader.invalid("merges[\(index)]", "is neither \"left right\" nor [left, right]")
+            }
+        }
+        let model = try BytePairModelBuilder.make(
+            vocabulary: vocabulary, merges: merges, unknownToken: try reader.string("unk_token"),
+            fuseUnknown: try reader.bool("fuse_unk") ?? false, file: reader.file)
+        return (model, vocabulary)
+    }
+}

@@ -1,0 +1,28 @@
+/// Builds the normalizer that tokenizer.json's `normalizer` describes.
+enum NormalizerFactory {
+    /// The normalizer of `reader` (nil for JSON null: no normalization).
+    static func make(_ reader: JSONFieldReader?) throws(TokenizerError) -> (any TextNormalizer)? {
+        guard let reader else { return nil }
+        let type = try reader.type()
+        switch type {
+        case "BertNormalizer":
+            return BertNormalizer(
+                cleanText: try reader.bool("clean_text") ?? true,
+                handleChineseCharacters: try reader.bool("handle_chinese_chars") ?? true,
+                stripAccents: try reader.bool("strip_accents"),
+                lowercase: try reader.bool("lowercase") ?? true)
+        case "Lowercase":
+            return LowercaseNormalizer()
+        case "NFC", "NFD", "NFKC", "NFKD":
+            return UnicodeFormNormalizer(form: UnicodeFormNormalizer.Form(rawValue: type)!)
+        case "Sequence":
+            var normalizers: [any TextNormalizer] = []
+            for element in try reader.objects("normalizers") {
+                if let normalizer = try make(element) { normalizers.append(normalizer) }
+            }
+            return NormalizerSequence(normalizers: normalizers)
+        default:
+            throw .unsupportedNormalizer(file: reader.file, type: type)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+import Runtime
+
+/// The ids of every fixture sentence equal the ones Hugging Face `tokenizers` gave
+/// (`Tests/Fixtures/reference/<model>/ids.json`), truncated and not.
+@Suite("Reference ids")
+struct ReferenceIdsTests {
+    /// Compares every sentence of `reference` with `tokenizer`.
+    private func expectSame(_ tokenizer: any TextTokenizer, _ reference: TokenizerFixtures.ReferenceIds) throws {
+        let sentences = try TokenizerFixtures.sentences()
+        #expect(sentences.count == reference.sentences.count)
+        #expect(tokenizer.maxLength == reference.max_seq_length)
+        #expect(tokenizer.vocabularySize == reference.vocab_size)
+        for (text, expected) in zip(sentences, reference.sentences) {
+            #expect(text == expected.text, "sentences.txt line \(expected.index) decodes differently")
+            #expect(
+                tokenizer.encode(text) == expected.input_ids,
+                "\(reference.model) sentence \(expected.index): \(expected.text.debugDescription)")
+            #expect(
+                tokenizer.encodeWithoutTruncation(text) == expected.input_ids_untruncated,
+                "\(reference.model) sentence \(expected.index) untruncated")
+            #expect((tokenizer.encode(text).count < tokenizer.encodeWithoutTruncation(text).count) == expected.truncated)
+        }
+    }
+
+    @Test("tiny-bert: every sentence as tokenizers gives it")
+    func tinyBert() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("tiny-bert"))
+        #expect(tokenizer.padId == 0)
+    }
+
+    @Test("tiny-roberta: every sentence as tokenizers gives it")
+    func tinyRoberta() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-roberta"))
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("tiny-roberta"))
+        #expect(tokenizer.padId == 1)
+    }
+
+    @Test(
+        "all-MiniLM-L6-v2: every sentence as tokenizers gives it",
+        .enabled(if: TokenizerFixtures.miniLM != nil, "MiniLM folder absent: run scripts/fetch_minilm.sh or set ZOO_MINILM"))
+    func miniLM() throws {
+        let folder = try #require(TokenizerFixtures.miniLM)
+        let tokenizer = try TokenizerLoader.load(folder: folder)
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("all-MiniLM-L6-v2"))
+        #expect(tokenizer.padId == 0)
+    }
+
+    @Test("The empty text gives only the special tokens")
+    func emptyText() throws {
+        let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))
+        #expect(bert.encode("") == [2, 3])
+        #expect(bert.encodeWithoutTruncation("") == [2, 3])
+        let roberta = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-roberta"))
+        #expect(roberta.encode("") == [0, 2])
+    }
+
+    @Test("Truncation keeps the first tokens and the closing special token")
+    func truncation() throws {
+        let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"), maxLength: 5)
+        let full = bert.encodeWithoutTruncation("a man rides a brown horse")
+        let short = bert.encode("a man rides a brown horse")
+        #expect(short.count == 5)
+        #expect(Array(short.prefix(4)) == Array(full.prefix(4)))
+        #expect(short.last == 3)
+        #expect(bert.maxLength == 5)
+        let tiny = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-roberta"), maxLength: 2)
+        #expect(tiny.encode("a man rides a brown horse") == [0, 2])
+    }
+}
