@@ -25,6 +25,21 @@ let package = Package(
             name: "CArchive",
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CWebP",
+            pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"])]),
+        .target(
+            name: "CImageShims",
+            dependencies: ["CJPEG", "CPNG"]),
         .target(
             name: "Registry",
             dependencies: [
@@ -35,7 +50,7 @@ let package = Package(
             ]),
         .target(
             name: "Runtime",
-            dependencies: ["COpenBLAS"]),
+            dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims"]),
         .target(
             name: "Plugins",
             dependencies: ["Runtime"]),
@@ -51,7 +66,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Runtime"]),
         .testTarget(
             name: "ZooCLITests",
-            dependencies: ["zoo", "Registry", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["zoo", "Registry", "Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

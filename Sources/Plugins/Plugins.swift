@@ -5,15 +5,15 @@ import Runtime
 public enum BuiltinBackends {
     /// Every built-in backend, in id order.
     public static let all: [any EncoderBackend] = [
-        HuggingFaceConfigBackend(
-            id: "bert", modality: .text, modelTypes: ["bert"],
-            summary: "BERT-family sentence encoders (sentence-transformers layout)"),
+        SentenceTransformerBackend(
+            id: "bert", modelTypes: ["bert"],
+            summary: "BERT sentence encoders (sentence-transformers layout), native on OpenBLAS"),
         HuggingFaceConfigBackend(
             id: "dinov2", modality: .vision, modelTypes: ["dinov2", "dinov2_with_registers"],
             summary: "DINOv2 vision transformers, with or without register tokens"),
-        HuggingFaceConfigBackend(
-            id: "roberta", modality: .text, modelTypes: ["roberta", "xlm-roberta", "mpnet"],
-            summary: "RoBERTa-family sentence encoders (sentence-transformers layout)"),
+        SentenceTransformerBackend(
+            id: "roberta", modelTypes: ["roberta", "xlm-roberta"],
+            summary: "RoBERTa sentence encoders (sentence-transformers layout), native on OpenBLAS"),
     ]
 
     /// Registers the built-in backends with `EncoderBackends`.

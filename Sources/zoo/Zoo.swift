@@ -12,7 +12,8 @@ struct Zoo: ParsableCommand {
         abstract: "A model-zoo registry for aligning frozen vision and text encoders with small trained projectors.",
         version: ZooVersion.current,
         subcommands: [
-            InitCommand.self, EncoderCommand.self, BackendCommand.self,
+            InitCommand.self, EncoderCommand.self, BackendCommand.self, TokenizeCommand.self, EncodeCommand.self,
+            BenchCommand.self,
             VerifyCommand.self, GCCommand.self, VersionCommand.self,
         ])
 }
@@ -20,6 +21,7 @@ struct Zoo: ParsableCommand {
 @main
 enum ZooMain {
     static func main() {
+        BLASCore.prepare()
         BuiltinBackends.bootstrap()
         do {
             var command = try Zoo.parseAsRoot()

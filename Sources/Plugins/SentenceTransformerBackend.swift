@@ -1,0 +1,66 @@
+import Foundation
+import Runtime
+
+/// The built-in text backends (`bert`, `roberta`): a sentence-transformers folder run natively,
+/// its Hugging Face tokenizer in front of a BERT or RoBERTa transformer, pooling and Normalize.
+struct SentenceTransformerBackend: TextEncoderBackend {
+    let id: String
+    let modelTypes: [String]
+    let summary: String
+    var modality: EncoderModality { .text }
+
+    /// Loads the whole encoder, so a folder with a missing or misshapen weight, or a tokenizer
+    /// zoo cannot read, is refused at registration, naming the tensor or file.
+    func inspect(folder: URL) throws -> CheckpointInspection {
+        let encoder = try NativeSentenceEncoder(folder: folder, backend: self)
+        return CheckpointInspection(pooledWidth: encoder.width, tokenWidth: encoder.width)
+    }
+
+    func loadTextEncoder(folder: URL) throws -> any TextEncoder {
+        try NativeSentenceEncoder(folder: folder, backend: self)
+    }
+}
+
+/// A sentence encoder run in Swift: tokenizer, transformer, pooling, optional Normalize.
+public struct NativeSentenceEncoder: TextEncoder {
+    /// The Hugging Face-compatible tokenizer.
+    public let tokenizer: any TextTokenizer
+    /// The transformer with its pooling.
+    public let model: SentenceEncoderModel
+
+    /// Loads `folder` for `backend`, checking that config.json's model_type is one it reads.
+    init(folder: URL, backend: SentenceTransformerBackend) throws {
+        let configURL = folder.appendingPathComponent("config.json")
+        let config: TransformerConfig
+        do { config = try TransformerConfig(contentsOf: configURL) } catch { throw BackendError(error.description) }
+        guard backend.modelTypes.contains(config.modelType) else {
+            throw BackendError("'\(configURL.path)' has model_type '\(config.modelType)'; backend '\(backend.id)' reads \(backend.modelTypes.joined(separator: ", "))")
+        }
+        try self.init(folder: folder)
+    }
+
+    /// Loads the sentence-transformers folder at `folder`.
+    public init(folder: URL) throws {
+        do { model = try SentenceEncoderModel(folder: folder) } catch { throw BackendError(error.description) }
+        let positions = model.transformer.config.maxPositionEmbeddings
+            - (model.transformer.config.modelType == "bert" ? 0 : model.transformer.config.padTokenID + 1)
+        var loaded: any TextTokenizer
+        do { loaded = try TokenizerLoader.load(folder: folder) } catch { throw BackendError(error.description) }
+        if loaded.maxLength > positions {
+            do { loaded = try TokenizerLoader.load(folder: folder, maxLength: positions) } catch { throw BackendError(error.description) }
+        }
+        if loaded.vocabularySize > model.transformer.config.vocabularySize {
+            throw BackendError("'\(folder.path)': the tokenizer has \(loaded.vocabularySize) ids but the model's vocab_size is \(model.transformer.config.vocabularySize)")
+        }
+        tokenizer = loaded
+    }
+
+    public var width: Int { model.width }
+    public var maxLength: Int { tokenizer.maxLength }
+
+    public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
+
+    public func encode(ids: [[Int32]]) throws -> TextEncoding {
+        do { return try model.encode(ids: ids) } catch { throw BackendError(error.description) }
+    }
+}

@@ -1,0 +1,93 @@
+import Runtime
+
+/// What BERT and RoBERTa share: the embedding tables with their LayerNorm, and the layer stack.
+/// The models differ only in how they number positions.
+struct TransformerBackbone: Sendable {
+    let config: TransformerConfig
+    let wordEmbeddings: Tensor
+    let positionEmbeddings: Tensor
+    let tokenTypeEmbeddings: Tensor
+    let embeddingNormWeight: Tensor
+    let embeddingNormBias: Tensor
+    let layers: [TransformerEncoderLayer]
+
+    /// Reads every backbone tensor from `weights`, checking shapes against `config`.
+    init(weights: ModelWeights, config: TransformerConfig) throws(TextEncoderError) {
+        let d = config.hiddenSize
+        self.config = config
+        wordEmbeddings = try weights.tensor(
+            "embeddings.word_embeddings.weight", shape: [config.vocabularySize, d])
+        positionEmbeddings = try weights.tensor(
+            "embeddings.position_embeddings.weight", shape: [config.maxPositionEmbeddings, d])
+        tokenTypeEmbeddings = try weights.tensor(
+            "embeddings.token_type_embeddings.weight", shape: [config.typeVocabularySize, d])
+        (embeddingNormWeight, embeddingNormBias) = try weights.layerNorm("embeddings.LayerNorm", width: d)
+        var layers: [TransformerEncoderLayer] = []
+        for index in 0..<config.layerCount {
+            layers.append(try TransformerEncoderLayer(weights: weights, index: index, config: config))
+        }
+        self.layers = layers
+    }
+
+    /// Embeds and encodes `ids`, placing token `j` of sequence `i` at the position
+    /// `positions(ids[i])[j]`. Sequences longer than `maxLength` are rejected.
+    func forward(
+        ids: [[Int32]], maxLength: Int, positions: ([Int32]) -> [Int32]
+    ) throws(TextEncoderError) -> PackedHiddenStates {
+        let width = config.hiddenSize
+        var flatIDs: [Int32] = []
+        var flatPositions: [Int32] = []
+        for (index, sequence) in ids.enumerated() {
+            guard !sequence.isEmpty else { throw .emptySequence(index: index) }
+            guard sequence.count <= maxLength else {
+                throw .sequenceTooLong(index: index, length: sequence.count, maximum: maxLength)
+            }
+            for (position, id) in sequence.enumerated() where id < 0 || Int(id) >= config.vocabularySize {
+                throw .tokenOutOfRange(
+                    index: index, position: position, id: id, vocabularySize: config.vocabularySize)
+            }
+            flatIDs += sequence
+            flatPositions += positions(sequence)
+        }
+        let rows = flatIDs.count
+        var hidden = Tensor(shape: [rows, width])
+        let lengths = ids.map(\.count)
+        let sequences = PackedHiddenStates.ranges(for: lengths)
+        hidden.withUnsafeMutableBufferPointer { buffer in
+            guard let states = buffer.baseAddress, rows > 0 else { return }
+            embed(ids: flatIDs, positions: flatPositions, into: states)
+            let workspace = EncoderWorkspace(
+                rows: rows, width: width, intermediateWidth: config.intermediateSize)
+            for layer in layers {
+                layer.forward(states, rows: rows, sequences: sequences, workspace: workspace)
+            }
+        }
+        return PackedHiddenStates(states: hidden, lengths: lengths)
+    }
+
+    /// Writes LayerNorm(word[id] + position[pos] + tokenType[0]) for every packed row.
+    private func embed(ids: [Int32], positions: [Int32], into states: UnsafeMutablePointer<Float>) {
+        let width = config.hiddenSize
+        let words = wordEmbeddings.baseAddress
+        let places = positionEmbeddings.baseAddress
+        let tokenType = tokenTypeEmbeddings.baseAddress
+        ids.withUnsafeBufferPointer { ids in
+            positions.withUnsafeBufferPointer { positions in
+                ParallelRows.forEach(count: ids.count, costPerRow: width * 3) { range in
+                    for row in range {
+                        let word = words + Int(ids[row]) * width
+                        let place = places + Int(positions[row]) * width
+                        let line = states + row * width
+                        for column in 0..<width {
+                            line[column] = word[column] + tokenType[column] + place[column]
+                        }
+                    }
+                }
+            }
+        }
+        TensorKernels.layerNorm(
+            states, rows: ids.count, width: width,
+            weight: embeddingNormWeight.baseAddress, bias: embeddingNormBias.baseAddress,
+            epsilon: config.layerNormEpsilon)
+    }
+}

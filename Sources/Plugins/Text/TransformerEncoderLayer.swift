@@ -1,0 +1,137 @@
+import Runtime
+
+/// One post-norm BERT encoder layer, as in transformers' `BertLayer` (RoBERTa's is the same):
+///
+///     a = LayerNorm(x + Dense_o(SelfAttention(x)))
+///     y = LayerNorm(a + Dense_2(GELU(Dense_1(a))))
+///
+/// It runs on packed rows: the dense layers see all tokens of the batch as one `[ΣL, D]` matrix,
+/// and attention runs per sequence. Q, K and V are fused into one `[3D, D]` weight so one GEMM
+/// makes all three.
+struct TransformerEncoderLayer: Sendable {
+    let width: Int
+    let intermediateWidth: Int
+    let attention: PackedAttention
+    let activation: GELUForm
+    let epsilon: Float
+    /// Rows: query, key, value weights stacked, `[3D, D]`.
+    let qkvWeight: Tensor
+    let qkvBias: Tensor
+    let attentionOutputWeight: Tensor
+    let attentionOutputBias: Tensor
+    let attentionNormWeight: Tensor
+    let attentionNormBias: Tensor
+    let intermediateWeight: Tensor
+    let intermediateBias: Tensor
+    let outputWeight: Tensor
+    let outputBias: Tensor
+    let outputNormWeight: Tensor
+    let outputNormBias: Tensor
+
+    /// Reads layer `index` (`encoder.layer.<index>.…`) from `weights`, checking every shape
+    /// against `config`.
+    init(weights: ModelWeights, index: Int, config: TransformerConfig) throws(TextEncoderError) {
+        let d = config.hiddenSize
+        let i = config.intermediateSize
+        let root = "encoder.layer.\(index)."
+        width = d
+        intermediateWidth = i
+        attention = PackedAttention(heads: config.attentionHeads, headWidth: config.headWidth)
+        activation = config.activation
+        epsilon = config.layerNormEpsilon
+
+        var stackedWeight: [Float] = []
+        var stackedBias: [Float] = []
+        stackedWeight.reserveCapacity(3 * d * d)
+        stackedBias.reserveCapacity(3 * d)
+        for part in ["query", "key", "value"] {
+            let name = root + "attention.self." + part
+            stackedWeight += try weights.tensor(name + ".weight", shape: [d, d]).scalars
+            stackedBias += try weights.tensor(name + ".bias", shape: [d]).scalars
+        }
+        qkvWeight = Tensor(shape: [3 * d, d], scalars: stackedWeight)
+        qkvBias = Tensor(shape: [3 * d], scalars: stackedBias)
+
+        attentionOutputWeight = try weights.tensor(root + "attention.output.dense.weight", shape: [d, d])
+        attentionOutputBias = try weights.tensor(root + "attention.output.dense.bias", shape: [d])
+        (attentionNormWeight, attentionNormBias) = try weights.layerNorm(
+            root + "attention.output.LayerNorm", width: d)
+        intermediateWeight = try weights.tensor(root + "intermediate.dense.weight", shape: [i, d])
+        intermediateBias = try weights.tensor(root + "intermediate.dense.bias", shape: [i])
+        outputWeight = try weights.tensor(root + "output.dense.weight", shape: [d, i])
+        outputBias = try weights.tensor(root + "output.dense.bias", shape: [d])
+        (outputNormWeight, outputNormBias) = try weights.layerNorm(root + "output.LayerNorm", width: d)
+    }
+
+    /// Runs the layer in place on `hidden`, `rows × width` packed token states whose sequences
+    /// occupy the row ranges `sequences`, using `workspace` for intermediates.
+    func forward(
+        _ hidden: UnsafeMutablePointer<Float>, rows: Int, sequences: [Range<Int>],
+        workspace: EncoderWorkspace
+    ) {
+        let qkv = workspace.qkv
+        BLAS.linear(
+            input: hidden, rows: rows, inFeatures: width,
+            weight: qkvWeight.baseAddress, outFeatures: 3 * width, bias: qkvBias.baseAddress,
+            output: qkv)
+        attention(
+            query: qkv, key: qkv + width, value: qkv + 2 * width, stride: 3 * width,
+            sequences: sequences, output: workspace.context)
+
+        let attended = workspace.attended
+        BLAS.linear(
+            input: workspace.context, rows: rows, inFeatures: width,
+            weight: attentionOutputWeight.baseAddress, outFeatures: width,
+            bias: attentionOutputBias.baseAddress, residual: hidden, output: attended)
+        TensorKernels.layerNorm(
+            attended, rows: rows, width: width,
+            weight: attentionNormWeight.baseAddress, bias: attentionNormBias.baseAddress,
+            epsilon: epsilon)
+
+        let intermediate = workspace.intermediate
+        // The bias joins the GELU pass rather than being seeded before the GEMM.
+        BLAS.linear(
+            input: attended, rows: rows, inFeatures: width,
+            weight: intermediateWeight.baseAddress, outFeatures: intermediateWidth,
+            bias: nil, output: intermediate)
+        TensorKernels.biasGELU(
+            intermediate, rows: rows, width: intermediateWidth,
+            bias: intermediateBias.baseAddress, form: activation)
+
+        BLAS.linear(
+            input: intermediate, rows: rows, inFeatures: intermediateWidth,
+            weight: outputWeight.baseAddress, outFeatures: width,
+            bias: outputBias.baseAddress, residual: attended, output: hidden)
+        TensorKernels.layerNorm(
+            hidden, rows: rows, width: width,
+            weight: outputNormWeight.baseAddress, bias: outputNormBias.baseAddress,
+            epsilon: epsilon)
+    }
+}
+
+/// Scratch buffers for one forward pass, sized for its packed row count and shared by all layers.
+final class EncoderWorkspace {
+    /// `rows × 3·width`: fused Q, K, V.
+    let qkv: UnsafeMutablePointer<Float>
+    /// `rows × width`: attention output before its dense layer.
+    let context: UnsafeMutablePointer<Float>
+    /// `rows × width`: the layer's state after attention and its LayerNorm.
+    let attended: UnsafeMutablePointer<Float>
+    /// `rows × intermediateWidth`: the feed-forward activations.
+    let intermediate: UnsafeMutablePointer<Float>
+
+    init(rows: Int, width: Int, intermediateWidth: Int) {
+        let rows = max(rows, 1)
+        qkv = .allocate(capacity: rows * 3 * width)
+        context = .allocate(capacity: rows * width)
+        attended = .allocate(capacity: rows * width)
+        intermediate = .allocate(capacity: rows * intermediateWidth)
+    }
+
+    deinit {
+        qkv.deallocate()
+        context.deallocate()
+        attended.deallocate()
+        intermediate.deallocate()
+    }
+}

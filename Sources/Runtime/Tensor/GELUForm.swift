@@ -1,0 +1,22 @@
+/// Which formula a GELU activation uses.
+public enum GELUForm: String, Sendable, CaseIterable {
+    /// The exact form, x · Φ(x) = x/2 · (1 + erf(x/√2)); Hugging Face's `gelu`.
+    case exact
+    /// The tanh approximation, x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))); Hugging Face's
+    /// `gelu_new` and `gelu_pytorch_tanh`.
+    case tanh
+
+    /// GELU of one value, within about 2·10⁻⁷·|x| of the formula; branch-free, so loops over
+    /// it vectorise.
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .exact:
+            return 0.5 * x * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
+        case .tanh:
+            // x/2 · (1 + tanh(u)) = x · σ(2u) = x / (1 + e^(−2u)).
+            let u = 0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)
+            return x / (1 + FastMath.exp(-2 * u))
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/// Raw-pointer element-wise and row-wise kernels, for hot paths that reuse their own buffers.
+///
+/// Kernels that say so split their rows over ``ComputeThreads/count`` workers; call them between
+/// GEMMs, never from inside another parallel loop. The others run on the calling thread.
+public enum TensorKernels {
+    /// output[i] = lhs[i] + rhs[i] for `count` elements; `output` may equal either input.
+    /// Parallel.
+    public static func add(
+        _ lhs: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        ParallelRows.forEach(count: count, costPerRow: 1) { range in
+            for index in range { output[index] = lhs[index] + rhs[index] }
+        }
+    }
+
+    /// Applies GELU in place to `count` elements. Parallel.
+    public static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int, form: GELUForm) {
+        ParallelRows.forEach(count: count, costPerRow: 8) { range in
+            switch form {
+            case .exact:
+                for index in range { values[index] = GELUForm.exact.apply(values[index]) }
+            case .tanh:
+                for index in range { values[index] = GELUForm.tanh.apply(values[index]) }
+            }
+        }
+    }
+
+    /// Adds `bias` (`width` elements) to each of `rows` rows of `width` elements and applies
+    /// GELU, in place and in one pass: the second half of a linear layer whose GEMM ran without
+    /// its bias. Parallel.
+    public static func biasGELU(
+        _ values: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+        bias: UnsafePointer<Float>, form: GELUForm
+    ) {
+        ParallelRows.forEach(count: rows, costPerRow: width * 8) { range in
+            for row in range {
+                let line = values + row * width
+                switch form {
+                case .exact:
+                    for column in 0..<width { line[column] = GELUForm.exact.apply(line[column] + bias[column]) }
+                case .tanh:
+                    for column in 0..<width { line[column] = GELUForm.tanh.apply(line[column] + bias[column]) }
+                }
+            }
+        }
+    }
+
+    /// Softmax in place along each of `rows` rows of `columns` elements, rows `stride` apart.
+    ///
+    /// The row maximum is subtracted first, so large inputs do not overflow. A row that is all
+    /// −∞ (fully masked) becomes uniform. Runs on the calling thread.
+    public static func softmaxRows(
+        _ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int
+    ) {
+        guard columns > 0 else { return }
+        for row in 0..<rows {
+            let line = values + row * stride
+            let maximum = RowReductions.maximum(line, count: columns)
+            if maximum == -.infinity {
+                // Every entry is masked out: equal scores, so equal weights.
+                line.update(repeating: 1 / Float(columns), count: columns)
+                continue
+            }
+            for column in 0..<columns { line[column] = FastMath.exp(line[column] - maximum) }
+            let scale = 1 / RowReductions.sum(line, count: columns)
+            for column in 0..<columns { line[column] *= scale }
+        }
+    }
+
+    /// LayerNorm in place over each of `rows` rows of `width` elements:
+    /// y = (x − mean) / √(variance + epsilon) · weight + bias, with the biased variance, as
+    /// PyTorch computes it. Parallel.
+    public static func layerNorm(
+        _ values: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float
+    ) {
+        guard width > 0 else { return }
+        ParallelRows.forEach(count: rows, costPerRow: width * 3) { range in
+            for row in range {
+                let line = values + row * width
+                let mean = RowReductions.sum(line, count: width) / Float(width)
+                let squares = RowReductions.squaredDeviation(line, count: width, from: mean)
+                let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
+                for column in 0..<width {
+                    line[column] = (line[column] - mean) * inverse * weight[column] + bias[column]
+                }
+            }
+        }
+    }
+
+    /// Divides each of `rows` rows of `width` elements by max(‖row‖₂, epsilon), as PyTorch's
+    /// `F.normalize`. Runs on the calling thread.
+    public static func l2NormalizeRows(
+        _ values: UnsafeMutablePointer<Float>, rows: Int, width: Int, epsilon: Float = 1e-12
+    ) {
+        for row in 0..<rows {
+            let line = values + row * width
+            let squares = RowReductions.squaredDeviation(line, count: width, from: 0)
+            let scale = 1 / max(squares.squareRoot(), epsilon)
+            for column in 0..<width { line[column] *= scale }
+        }
+    }
+
+    /// Copies row `ids[i]` of `table` (rows of `width` elements) to row `i` of `output`.
+    ///
+    /// - Precondition: every id lies in `0..<tableRows`.
+    public static func gatherRows(
+        table: UnsafePointer<Float>, tableRows: Int, width: Int,
+        ids: UnsafeBufferPointer<Int32>, output: UnsafeMutablePointer<Float>
+    ) {
+        for (index, id) in ids.enumerated() {
+            precondition(id >= 0 && Int(id) < tableRows, "id \(id) outside a table of \(tableRows) rows")
+            (output + index * width).update(from: table + Int(id) * width, count: width)
+        }
+    }
+
+    /// Writes the mean of `count` consecutive rows of `width` elements starting at `rows` into
+    /// `output`; zeros when `count` is 0. Runs on the calling thread.
+    public static func meanOfRows(
+        _ rows: UnsafePointer<Float>, count: Int, width: Int, output: UnsafeMutablePointer<Float>
+    ) {
+        output.update(repeating: 0, count: width)
+        guard count > 0 else { return }
+        for row in 0..<count {
+            let line = rows + row * width
+            for column in 0..<width { output[column] += line[column] }
+        }
+        let divisor = Float(count)
+        for column in 0..<width { output[column] /= divisor }
+    }
+}

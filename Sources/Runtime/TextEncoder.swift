@@ -1,0 +1,46 @@
+import Foundation
+
+/// What a text encoder returns for a batch of texts.
+public struct TextEncoding: Sendable {
+    /// Token states [B, L, D], L the longest sequence in the batch; rows past a sequence's length are zero.
+    public let tokens: Tensor
+    /// Attention mask [B × L], 1 for real tokens.
+    public let mask: [UInt8]
+    /// Real tokens per sequence (special tokens included).
+    public let lengths: [Int]
+    /// The sentence embedding [B, D], pooled (and normalised) as the model's modules say.
+    public let pooled: Tensor
+
+    /// Wraps the four outputs.
+    public init(tokens: Tensor, mask: [UInt8], lengths: [Int], pooled: Tensor) {
+        self.tokens = tokens
+        self.mask = mask
+        self.lengths = lengths
+        self.pooled = pooled
+    }
+}
+
+/// A loaded sentence encoder: tokenizer and model together.
+public protocol TextEncoder: Sendable {
+    /// Width of the pooled embedding.
+    var width: Int { get }
+    /// Longest token sequence, special tokens included; longer texts are truncated.
+    var maxLength: Int { get }
+    /// Token ids of `text`, with special tokens, truncated to `maxLength`.
+    func tokenize(_ text: String) -> [Int32]
+    /// Runs the model on already tokenized sequences.
+    func encode(ids: [[Int32]]) throws -> TextEncoding
+}
+
+extension TextEncoder {
+    /// Tokenizes and encodes `texts`.
+    public func encode(_ texts: [String]) throws -> TextEncoding {
+        try encode(ids: texts.map(tokenize))
+    }
+}
+
+/// Backends that encode text provide a loader.
+public protocol TextEncoderBackend: EncoderBackend {
+    /// Loads the encoder in `folder` (a sentence-transformers layout).
+    func loadTextEncoder(folder: URL) throws -> any TextEncoder
+}
