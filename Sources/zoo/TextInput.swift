@@ -13,7 +13,7 @@ enum TextInput {
     static func items(texts: [String], input: String?) throws -> [TextItem] {
         switch (texts.isEmpty, input) {
         case (false, nil):
-            return texts.enumerated().map { TextItem(id: String($0.offset), text: $0.element) }
+            return texts.enumerated().map { TextItem(id: String($0.offset + 1), text: $0.element) }
         case (true, let path?):
             return try read(path)
         case (false, _?):

@@ -18,18 +18,44 @@ struct BuiltinBackendTests {
         #expect(BuiltinBackends.all.filter { $0.id == id }.count == 1)
     }
 
-    @Test("each backend inspects a folder of its own model_type and rejects another", arguments: BuiltinBackends.all.map(\.id))
+    @Test("each backend inspects a real folder of its own model_type and rejects another", arguments: BuiltinBackends.all.map(\.id))
     func inspects(id: String) throws {
         let backend = try #require(EncoderBackends.backend(id: id))
+        let source = try #require(Self.fixtureFolders[id], "no fixture model for backend '\(id)'")
+        let expected = try #require(try Self.hiddenSize(of: source))
+        #expect(try backend.inspect(folder: source) == CheckpointInspection(pooledWidth: expected, tokenWidth: expected))
+
+        // The failure cases edit config.json in a copy of the fixture.
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("zoo-backend-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source, to: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("config.json")
-        try Data(#"{"model_type": "\#(backend.modelTypes[0])", "hidden_size": 48}"#.utf8).write(to: config)
-        #expect(try backend.inspect(folder: folder) == CheckpointInspection(pooledWidth: 48, tokenWidth: 48))
-        try Data(#"{"model_type": "gpt2", "hidden_size": 48}"#.utf8).write(to: config)
+        let original = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any])
+        var wrongType = original
+        wrongType["model_type"] = "gpt2"
+        try JSONSerialization.data(withJSONObject: wrongType).write(to: config)
         #expect(throws: BackendError.self) { try backend.inspect(folder: folder) }
-        try Data(#"{"model_type": "\#(backend.modelTypes[0])"}"#.utf8).write(to: config)
+        var noHiddenSize = original
+        noHiddenSize["hidden_size"] = nil
+        try JSONSerialization.data(withJSONObject: noHiddenSize).write(to: config)
         #expect(throws: BackendError.self) { try backend.inspect(folder: folder) }
+    }
+
+    /// A real checkpoint folder for each built-in backend.
+    private static let fixtureFolders: [String: URL] = {
+        let fixtures = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+        return [
+            "bert": fixtures.appendingPathComponent("models/tiny-bert"),
+            "roberta": fixtures.appendingPathComponent("models/tiny-roberta"),
+            "dinov2": fixtures.appendingPathComponent("vision/models/dinov2-tiny"),
+        ]
+    }()
+
+    /// `hidden_size` from the config.json in `folder`.
+    private static func hiddenSize(of folder: URL) throws -> Int? {
+        let data = try Data(contentsOf: folder.appendingPathComponent("config.json"))
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["hidden_size"] as? Int
     }
 }

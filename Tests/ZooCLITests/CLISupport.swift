@@ -79,18 +79,38 @@ final class ZooRunner {
         return process
     }
 
-    /// Writes a checkpoint folder whose weights are `bytes` bytes derived from `seed`.
+    /// The committed fixture models, by Hugging Face model_type.
+    static let fixtureModels: [String: String] = [
+        "bert": "models/tiny-bert", "roberta": "models/tiny-roberta", "dinov2": "vision/models/dinov2-tiny",
+    ]
+
+    /// The repository's Tests/Fixtures folder.
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    /// A loadable checkpoint folder: a copy of the fixture model of `modelType`, plus `extra.bin`
+    /// holding `bytes` bytes derived from `seed`, so different seeds give different digests.
     @discardableResult
     func checkpoint(_ name: String, seed: Int = 0, bytes: Int = 4096, modelType: String = "bert") throws -> URL {
         let folder = scratch.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
-        try Data(#"{"model_type": "\#(modelType)", "hidden_size": 32}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
-        try Data(#"{"pooling_mode_mean_tokens": true}"#.utf8).write(to: folder.appendingPathComponent("1_Pooling/config.json"))
+        let source = ZooRunner.fixtures.appendingPathComponent(ZooRunner.fixtureModels[modelType]!)
+        try FileManager.default.copyItem(at: source, to: folder)
         var generator = SplitMix(seed: UInt64(seed))
-        var weights = [UInt8](repeating: 0, count: bytes)
-        for index in weights.indices { weights[index] = UInt8(truncatingIfNeeded: generator.next()) }
-        try Data(weights).write(to: folder.appendingPathComponent("model.safetensors"))
+        var extra = [UInt8](repeating: 0, count: bytes)
+        for index in extra.indices { extra[index] = UInt8(truncatingIfNeeded: generator.next()) }
+        try Data(extra).write(to: folder.appendingPathComponent("extra.bin"))
         return folder
+    }
+
+    /// Number of regular files below `folder`, hidden ones skipped (as zoo stores them).
+    static func fileCount(_ folder: URL) -> Int {
+        let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey],
+                                                        options: [.skipsHiddenFiles])
+        var count = 0
+        while let url = enumerator?.nextObject() as? URL {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { count += 1 }
+        }
+        return count
     }
 }
 

@@ -8,10 +8,10 @@ import Foundation
 /// know its model number and fall back to the SSE3 `Prescott` kernels, which run GEMMs about
 /// four times slower than the AVX-512 ones the CPU supports. OpenBLAS only reads its
 /// `OPENBLAS_CORETYPE` override while loading, so before zoo's first BLAS call this type
-/// re-runs OpenBLAS's core selection with the override set to `Haswell` (AVX2 + FMA kernels)
-/// when the CPU reports AVX2 and FMA. It does not pick the AVX-512 `SkylakeX` kernels: this
-/// workplace's machines pin `OPENBLAS_CORETYPE=Haswell` because older OpenBLAS builds can
-/// compute wrong results on newer CPUs with them, and zoo follows the same choice.
+/// re-runs OpenBLAS's core selection with the override set, choosing `SkylakeX` when the CPU
+/// reports AVX-512 (F, CD, DQ, BW, VL) and `Haswell` when it reports AVX2 and FMA. A machine
+/// that pins `OPENBLAS_CORETYPE` (CI pins `Haswell`) keeps its choice; the parity tests pass
+/// under both kernel families.
 ///
 /// Nothing changes when OpenBLAS chose anything other than `Prescott`, when
 /// `OPENBLAS_CORETYPE` was already set (set it to `Prescott` to keep the fallback), outside
@@ -57,6 +57,9 @@ public enum BLASCore {
     /// The best OpenBLAS core name for a CPU with `cpuFlags` (as in /proc/cpuinfo), or nil
     /// when it lacks AVX2.
     static func suggestedCore(cpuFlags: Set<String>) -> String? {
+        if cpuFlags.isSuperset(of: ["avx512f", "avx512cd", "avx512dq", "avx512bw", "avx512vl"]) {
+            return "SkylakeX"
+        }
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) {
             return "Haswell"
         }
