@@ -60,7 +60,21 @@ public struct NativeSentenceEncoder: TextEncoder {
 
     public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
 
+    /// Encodes `ids`. With several threads and a batch of at least 8 sequences per thread,
+    /// the batch is split by token count and each share runs on its own thread with
+    /// single-threaded BLAS (``DataParallel``); otherwise one pass uses multi-threaded BLAS.
     public func encode(ids: [[Int32]]) throws -> TextEncoding {
-        do { return try model.encode(ids: ids) } catch { throw BackendError(error.description) }
+        let threads = ComputeThreads.count
+        do {
+            guard threads > 1, ids.count >= 8 * threads, !ComputeThreads.isInsideParallelRegion else {
+                return try model.encode(ids: ids)
+            }
+            let parts = try DataParallel.map(lengths: ids.map(\.count), parts: threads) { range in
+                try model.encode(ids: Array(ids[range]))
+            }
+            return TextEncoding.concatenated(parts)
+        } catch let error as TextEncoderError {
+            throw BackendError(error.description)
+        }
     }
 }

@@ -19,6 +19,11 @@ public enum ComputeThreads {
         state.configure(max(1, threads))
     }
 
+    /// True while some caller holds OpenBLAS at one thread (inside ``withSingleThreadedBLAS(_:)``):
+    /// the work is then already spread over threads at a coarser grain, so ``ParallelRows``
+    /// runs its loops on the calling thread instead of nesting more workers.
+    public static var isInsideParallelRegion: Bool { state.hasSingleThreadedUsers }
+
     /// Runs `body` with OpenBLAS limited to one thread, so `body` may call BLAS from several
     /// Dispatch workers without nesting thread pools. Nested and concurrent uses are counted;
     /// the configured count returns when the last one ends.
@@ -48,6 +53,12 @@ private final class ThreadCountState: @unchecked Sendable {
         if singleThreadedUsers == 0 {
             openblas_set_num_threads(Int32(count))
         }
+    }
+
+    var hasSingleThreadedUsers: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return singleThreadedUsers > 0
     }
 
     func enterSingleThreaded() {
@@ -88,7 +99,7 @@ public enum ParallelRows {
     public static func forEach(count: Int, costPerRow: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let workers = min(ComputeThreads.count, count)
-        if workers <= 1 || count * max(costPerRow, 1) < 32_768 {
+        if workers <= 1 || count * max(costPerRow, 1) < 32_768 || ComputeThreads.isInsideParallelRegion {
             body(0..<count)
             return
         }

@@ -1,0 +1,42 @@
+import Foundation
+import Plugins
+import Runtime
+import Testing
+
+@Suite("Data-parallel encoding")
+struct DataParallelTests {
+    @Test("split gives contiguous ranges covering every index, balanced by length")
+    func split() {
+        #expect(DataParallel.split(lengths: [], parts: 2) == [])
+        #expect(DataParallel.split(lengths: [5], parts: 2) == [0..<1])
+        #expect(DataParallel.split(lengths: [1, 1, 1, 1], parts: 2) == [0..<2, 2..<4])
+        #expect(DataParallel.split(lengths: [10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], parts: 2) == [0..<1, 1..<11])
+        for parts in 1...5 {
+            let lengths = (0..<37).map { ($0 * 7919) % 23 + 1 }
+            let ranges = DataParallel.split(lengths: lengths, parts: parts)
+            #expect(ranges.count == parts)
+            #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == lengths.count)
+            for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound && !a.isEmpty) }
+        }
+    }
+
+    @Test("a batch split across threads gives the same outputs as one pass")
+    func sameOutputs() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/models/tiny-bert")
+        let encoder = try NativeSentenceEncoder(folder: folder)
+        let texts = CaptionGenerator.captions(count: 40)
+        let ids = texts.map(encoder.tokenize)
+        let whole = try encoder.model.encode(ids: ids)
+        let before = ComputeThreads.count
+        ComputeThreads.set(2)
+        defer { ComputeThreads.set(before) }
+        let split = try encoder.encode(ids: ids)
+        #expect(split.lengths == whole.lengths)
+        #expect(split.tokens.shape == whole.tokens.shape)
+        #expect(split.mask == whole.mask)
+        let tokenDiff = zip(split.tokens.scalars, whole.tokens.scalars).map { abs($0 - $1) }.max() ?? 0
+        let pooledDiff = zip(split.pooled.scalars, whole.pooled.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(tokenDiff < 1e-5 && pooledDiff < 1e-5)
+    }
+}
