@@ -6,7 +6,7 @@ import Runtime
 /// `zoo bench …`: throughput benchmarks (never timed tests).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure throughput.", subcommands: [BenchEncode.self])
+        commandName: "bench", abstract: "Measure throughput.", subcommands: [BenchEncode.self, BenchGEMM.self])
 }
 
 /// `zoo bench encode NAME [--n N] [--batch B]`: sentences/s on generated captions.
@@ -78,6 +78,53 @@ struct BenchEncode: ParsableCommand {
             print(String(format: "%@: %d captions (%.1f tokens each), batch %d, %d threads: %.1f sentences/s (best of %d, %.3f s)",
                          entry.name, captions.count, Double(tokenCount) / Double(captions.count), batch,
                          ComputeThreads.count, rate, `repeat`, best))
+            print("OpenBLAS: \(BLASInfo.configuration)")
+        }
+    }
+}
+
+/// `zoo bench gemm`: the BLAS peak on this machine, for judging how near it the encoders run.
+struct BenchGEMM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm", abstract: "GFLOP/s of one SGEMM C[M,N] = A[M,K] · B[K,N]ᵀ through OpenBLAS (B stored [N,K], as linear layers use it).")
+
+    @Option(help: "Rows of A and C.") var m = 2048
+    @Option(help: "Columns of C.") var n = 1536
+    @Option(help: "Inner dimension.") var k = 384
+    @Option(help: "Threads for BLAS (default: OpenBLAS's).") var threads: Int?
+    @Option(help: "Timed repetitions; the best is reported.") var `repeat` = 20
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard m >= 1, n >= 1, k >= 1, `repeat` >= 1 else { throw ValidationError("sizes and --repeat must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { ComputeThreads.set(max(1, threads)) }
+        let a = [Float](repeating: 0.5, count: m * k)
+        let b = [Float](repeating: 0.25, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = Double.infinity
+        for index in 0...`repeat` {
+            let start = DispatchTime.now().uptimeNanoseconds
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        BLAS.sgemm(transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, lda: k,
+                                   b: b.baseAddress!, ldb: k, c: c.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if index > 0 { best = min(best, seconds) }  // the first call warms up
+        }
+        let gflops = 2.0 * Double(m) * Double(n) * Double(k) / best / 1e9
+        if output.json {
+            try Output.json(["m": m, "n": n, "k": k, "threads": ComputeThreads.count, "seconds": best,
+                             "gflops": gflops, "openblas": BLASInfo.configuration])
+        } else {
+            print(String(format: "SGEMM %dx%dx%d, %d threads: %.1f GFLOP/s (best of %d, %.2f ms)",
+                         m, n, k, ComputeThreads.count, gflops, `repeat`, best * 1e3))
             print("OpenBLAS: \(BLASInfo.configuration)")
         }
     }
