@@ -31,30 +31,39 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// `zoo encode NAME (--text STR | --input FILE) [--tokens] [--batch N] [--output FILE]`.
+/// `zoo encode NAME (--text STR | --images PATH | --input FILE | --pixels FILE) [--tokens] [--batch N] [--output FILE]`.
 struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
-        abstract: "Embed texts with a registered encoder: JSON lines, or a safetensors file with --output.")
+        abstract: "Embed texts or images with a registered encoder: JSON lines, or a safetensors file with --output.")
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Encoder name or alias.")
     var name: String
 
-    @Option(help: "A text to encode (repeatable).")
+    @Option(help: "A text to encode (repeatable; text encoders).")
     var text: [String] = []
 
-    @Option(help: ArgumentHelp("A file with one text per line, or JSON lines with \"text\" (and \"id\"); - for stdin.", valueName: "file"))
+    @Option(parsing: .upToNextOption, help: "Image files to encode (vision encoders).")
+    var images: [String] = []
+
+    @Option(help: ArgumentHelp("Text encoders: one text per line, or JSON lines with \"text\" (and \"id\"). Vision encoders: one image path per line. - for stdin.", valueName: "file"))
     var input: String?
 
-    @Flag(help: "Also output token states and the attention mask.")
+    @Option(help: ArgumentHelp("Vision encoders: a safetensors file with an already preprocessed tensor 'pixels' F32 [N,3,H,W].", valueName: "file"))
+    var pixels: String?
+
+    @Flag(help: "Also output token states (and, for text, the attention mask).")
     var tokens = false
 
-    @Option(help: "Texts per forward pass.")
+    @Option(help: "Inputs per forward pass.")
     var batch = 64
 
-    @Option(help: ArgumentHelp("Write tensors embeddings [N,D] (and tokens [N,L,D], mask [N,L]) to this .safetensors file.", valueName: "file"))
+    @Flag(help: "Vision: skip images that cannot be decoded (listed on stderr) instead of stopping.")
+    var skipBad = false
+
+    @Option(help: ArgumentHelp("Write tensors embeddings [N,D] (and tokens [N,T,D]; mask [N,T] for text) to this .safetensors file.", valueName: "file"))
     var output: String?
 
     func validate() throws {
@@ -62,62 +71,166 @@ struct EncodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let items = try TextInput.items(texts: text, input: input)
         let zoo = try global.openZoo()
-        let (entry, encoder) = try EncoderLoading.textEncoder(name, zoo: zoo)
-        let width = encoder.width
-        var embeddings = [Float]()
-        embeddings.reserveCapacity(items.count * width)
-        var tokenRows: [[Float]] = []
-        var lengths: [Int] = []
-        var lines = ""
+        let (entry, loaded) = try EncoderLoading.encoder(name, zoo: zoo)
+        let metadata = ["encoder": entry.name, "checkpoint": entry.checkpoint.digest, "zoo": ZooVersion.current]
+        switch loaded {
+        case .text(let encoder):
+            guard images.isEmpty, pixels == nil else {
+                throw ZooError(.usage, "'\(entry.name)' is a text encoder; pass --text or --input with texts")
+            }
+            try encodeTexts(encoder, metadata: metadata)
+        case .vision(let encoder, let preprocessor):
+            guard text.isEmpty else {
+                throw ZooError(.usage, "'\(entry.name)' is a vision encoder; pass --images, --input with image paths, or --pixels")
+            }
+            try encodeImages(encoder, preprocessor: preprocessor, entry: entry, metadata: metadata)
+        }
+    }
+
+    private func encodeTexts(_ encoder: any TextEncoder, metadata: [String: String]) throws {
+        let items = try TextInput.items(texts: text, input: input)
+        var sink = EmbeddingSink(width: encoder.width, withTokens: tokens, output: output, writesMask: true)
         for start in stride(from: 0, to: items.count, by: batch) {
             let slice = Array(items[start..<min(start + batch, items.count)])
             let encoding = try encoder.encode(slice.map(\.text))
-            let pooled = encoding.pooled.scalars
-            let states = tokens ? encoding.tokens.scalars : []
-            let padded = encoding.tokens.rank == 3 ? encoding.tokens.shape[1] : 0
-            for (row, item) in slice.enumerated() {
-                let vector = Array(pooled[row * width..<(row + 1) * width])
-                let length = encoding.lengths[row]
-                var rowTokens: [Float] = []
-                if tokens {
-                    rowTokens = Array(states[row * padded * width..<(row * padded + length) * width])
-                }
-                if output != nil {
-                    embeddings += vector
-                    if tokens { tokenRows.append(rowTokens); lengths.append(length) }
-                } else {
-                    var object: [String: Any] = ["id": item.id, "embedding": vector.map(Double.init)]
-                    if tokens {
-                        object["tokens"] = (0..<length).map { t in rowTokens[t * width..<(t + 1) * width].map(Double.init) }
-                    }
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
-                    lines += String(decoding: data, as: UTF8.self) + "\n"
-                }
-            }
-            if !lines.isEmpty {
-                FileHandle.standardOutput.write(Data(lines.utf8))
-                lines = ""
-            }
+            try sink.append(encoding, ids: slice.map(\.id), lengths: encoding.lengths)
+            sink.flush()
         }
-        guard let output else { return }
-        var writer = SafeTensorsWriter(metadata: ["encoder": entry.name, "checkpoint": entry.checkpoint.digest, "zoo": ZooVersion.current])
-        try writer.add("embeddings", floats: embeddings, shape: [items.count, width])
-        if tokens {
-            let longest = lengths.max() ?? 0
-            var states = [Float](repeating: 0, count: items.count * longest * width)
-            var mask = [UInt8](repeating: 0, count: items.count * longest)
-            for (row, rowTokens) in tokenRows.enumerated() {
-                states.replaceSubrange(row * longest * width..<row * longest * width + rowTokens.count, with: rowTokens)
-                for t in 0..<lengths[row] { mask[row * longest + t] = 1 }
+        try sink.finish(metadata: metadata)
+    }
+
+    private func encodeImages(
+        _ encoder: any VisionEncoder, preprocessor: ImagePreprocessor?, entry: EncoderEntry, metadata: [String: String]
+    ) throws {
+        var sink = EmbeddingSink(width: encoder.width, withTokens: tokens, output: output, writesMask: false)
+        if let pixels {
+            guard images.isEmpty, input == nil else { throw ZooError(.usage, "pass --pixels alone, without --images or --input") }
+            let all = try ImageInput.pixels(pixels)
+            let count = all.shape[0]
+            let perImage = all.count / count
+            for start in stride(from: 0, to: count, by: batch) {
+                let end = min(start + batch, count)
+                let slice = Tensor(shape: [end - start] + all.shape.dropFirst(), scalars: Array(all.scalars[start * perImage..<end * perImage]))
+                let encoding = try encoder.encode(pixels: slice)
+                try sink.append(encoding, ids: (start..<end).map { String($0 + 1) })
+                sink.flush()
             }
-            try writer.add("tokens", floats: states, shape: [items.count, longest, width])
-            try writer.add("mask", uint8s: mask, shape: [items.count, longest])
+            try sink.finish(metadata: metadata)
+            return
         }
-        do { try writer.write(to: URL(fileURLWithPath: output)) } catch {
+        let urls = try ImageInput.urls(images: images, input: input)
+        guard let preprocessor else {
+            throw ZooError(.data, "encoder '\(entry.name)' has no preprocessor_config.json; preprocess elsewhere and pass --pixels")
+        }
+        let loader = ImageBatchLoader(urls: urls, preprocessor: preprocessor, batchSize: batch, skipBad: skipBad)
+        var skipped: [String] = []
+        while true {
+            let next: ImageBatch?
+            do { next = try loader.next() } catch { throw ZooError.image(error) }
+            guard let imageBatch = next else { break }
+            for failure in imageBatch.failures {
+                skipped.append(failure.url.path)
+                FileHandle.standardError.write(Data("skipped \(failure.error.description)\n".utf8))
+            }
+            guard imageBatch.count > 0 else { continue }
+            let encoding = try encoder.encode(pixels: imageBatch.pixels)
+            try sink.append(encoding, ids: imageBatch.urls.map(\.path))
+            sink.flush()
+        }
+        var meta = metadata
+        if !skipped.isEmpty {
+            meta["skipped"] = String(decoding: (try? JSONSerialization.data(withJSONObject: skipped)) ?? Data(), as: UTF8.self)
+            FileHandle.standardError.write(Data("skipped \(skipped.count) image(s)\n".utf8))
+        }
+        try sink.finish(metadata: meta)
+    }
+}
+
+extension EmbeddingSink {
+    /// Adds every row of a text encoding.
+    mutating func append(_ encoding: TextEncoding, ids: [String], lengths: [Int]) throws {
+        let pooled = encoding.pooled.scalars
+        let states = withTokens ? encoding.tokens.scalars : []
+        let padded = encoding.tokens.rank == 3 ? encoding.tokens.shape[1] : 0
+        for (row, id) in ids.enumerated() {
+            let tokenSlice = withTokens ? states[row * padded * width..<(row * padded + lengths[row]) * width] : []
+            try append(id: id, embedding: pooled[row * width..<(row + 1) * width], tokens: tokenSlice, count: lengths[row])
+        }
+    }
+
+    /// Adds every row of a vision encoding (all rows have the same token count).
+    mutating func append(_ encoding: VisionEncoding, ids: [String]) throws {
+        let pooled = encoding.pooled.scalars
+        let states = withTokens ? encoding.tokens.scalars : []
+        let count = encoding.tokens.rank == 3 ? encoding.tokens.shape[1] : 0
+        for (row, id) in ids.enumerated() {
+            let tokenSlice = withTokens ? states[row * count * width..<(row + 1) * count * width] : []
+            try append(id: id, embedding: pooled[row * width..<(row + 1) * width], tokens: tokenSlice, count: count)
+        }
+    }
+}
+
+/// `zoo preprocess NAME (--images PATH... | --input FILE) --output FILE.safetensors`.
+struct PreprocessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Write the 'pixels' tensor F32 [N,3,H,W] a vision encoder would see for these images.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Vision encoder name or alias.")
+    var name: String
+
+    @Option(parsing: .upToNextOption, help: "Image files.")
+    var images: [String] = []
+
+    @Option(help: ArgumentHelp("A file with one image path per line; - for stdin.", valueName: "file"))
+    var input: String?
+
+    @Flag(help: "Skip images that cannot be decoded (listed on stderr) instead of stopping.")
+    var skipBad = false
+
+    @Option(help: ArgumentHelp("The .safetensors file to write.", valueName: "file"))
+    var output: String
+
+    func run() throws {
+        let urls = try ImageInput.urls(images: images, input: input)
+        let zoo = try global.openZoo()
+        let (entry, _, preprocessor) = try EncoderLoading.visionEncoder(name, zoo: zoo)
+        guard let preprocessor else {
+            throw ZooError(.data, "encoder '\(entry.name)' has no preprocessor_config.json")
+        }
+        let loader = ImageBatchLoader(urls: urls, preprocessor: preprocessor, batchSize: 16, skipBad: skipBad)
+        var scalars: [Float] = []
+        var shape: [Int] = []
+        var ids: [String] = []
+        var skipped: [String] = []
+        while true {
+            let next: ImageBatch?
+            do { next = try loader.next() } catch { throw ZooError.image(error) }
+            guard let batch = next else { break }
+            for failure in batch.failures {
+                skipped.append(failure.url.path)
+                FileHandle.standardError.write(Data("skipped \(failure.error.description)\n".utf8))
+            }
+            guard batch.count > 0 else { continue }
+            scalars += batch.pixels.scalars
+            shape = Array(batch.pixels.shape.dropFirst())
+            ids += batch.urls.map(\.path)
+        }
+        var metadata = ["encoder": entry.name, "zoo": ZooVersion.current,
+                        "ids": String(decoding: try JSONSerialization.data(withJSONObject: ids), as: UTF8.self)]
+        if !skipped.isEmpty {
+            metadata["skipped"] = String(decoding: try JSONSerialization.data(withJSONObject: skipped), as: UTF8.self)
+        }
+        var writer = SafeTensorsWriter(metadata: metadata)
+        do {
+            try writer.add("pixels", floats: scalars, shape: [ids.count] + (shape.isEmpty ? [3, 0, 0] : shape))
+            try writer.write(to: URL(fileURLWithPath: output))
+        } catch {
             throw ZooError(.io, "cannot write '\(output)': \(error)")
         }
-        FileHandle.standardError.write(Data("wrote \(items.count) embeddings of width \(width) to \(output)\n".utf8))
+        FileHandle.standardError.write(Data("wrote pixels [\(ids.count), \(shape.map(String.init).joined(separator: ", "))] to \(output)\n".utf8))
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import Registry
+import Runtime
+
+/// Collects encoder outputs row by row and emits them as JSON lines (streamed) or, with an
+/// output path, as one safetensors file at the end.
+struct EmbeddingSink {
+    let width: Int
+    let withTokens: Bool
+    let output: String?
+    /// Whether a `mask` tensor is written with the tokens (text: sequences differ in length).
+    let writesMask: Bool
+
+    private var embeddings: [Float] = []
+    private var tokenRows: [[Float]] = []
+    private var tokenCounts: [Int] = []
+    private var ids: [String] = []
+    private var pending = ""
+
+    init(width: Int, withTokens: Bool, output: String?, writesMask: Bool) {
+        self.width = width
+        self.withTokens = withTokens
+        self.output = output
+        self.writesMask = writesMask
+    }
+
+    /// Adds one row: its pooled embedding and, with tokens, its `count` token states.
+    mutating func append(id: String, embedding: ArraySlice<Float>, tokens: ArraySlice<Float>, count: Int) throws {
+        if output != nil {
+            embeddings += embedding
+            ids.append(id)
+            if withTokens {
+                tokenRows.append(Array(tokens))
+                tokenCounts.append(count)
+            }
+            return
+        }
+        var object: [String: Any] = ["id": id, "embedding": embedding.map(Double.init)]
+        if withTokens {
+            let base = tokens.startIndex
+            object["tokens"] = (0..<count).map { t in tokens[base + t * width..<base + (t + 1) * width].map(Double.init) }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
+        pending += String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Writes the JSON lines gathered since the last flush.
+    mutating func flush() {
+        guard !pending.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(pending.utf8))
+        pending = ""
+    }
+
+    /// Writes the safetensors file, when an output path was given.
+    mutating func finish(metadata: [String: String]) throws {
+        flush()
+        guard let output else { return }
+        let rows = ids.count
+        var meta = metadata
+        meta["ids"] = String(decoding: (try? JSONSerialization.data(withJSONObject: ids)) ?? Data("[]".utf8), as: UTF8.self)
+        var writer = SafeTensorsWriter(metadata: meta)
+        do {
+            try writer.add("embeddings", floats: embeddings, shape: [rows, width])
+            if withTokens {
+                let longest = tokenCounts.max() ?? 0
+                var states = [Float](repeating: 0, count: rows * longest * width)
+                var mask = [UInt8](repeating: 0, count: rows * longest)
+                for (row, rowTokens) in tokenRows.enumerated() {
+                    let start = row * longest * width
+                    states.replaceSubrange(start..<start + rowTokens.count, with: rowTokens)
+                    for t in 0..<tokenCounts[row] { mask[row * longest + t] = 1 }
+                }
+                try writer.add("tokens", floats: states, shape: [rows, longest, width])
+                if writesMask { try writer.add("mask", uint8s: mask, shape: [rows, longest]) }
+            }
+            try writer.write(to: URL(fileURLWithPath: output))
+        } catch {
+            throw ZooError(.io, "cannot write '\(output)': \(error)")
+        }
+        FileHandle.standardError.write(Data("wrote \(rows) embeddings of width \(width) to \(output)\n".utf8))
+    }
+}
