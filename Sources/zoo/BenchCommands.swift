@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
 struct BenchEncode: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
-        abstract: "Sentences/s of a text encoder on a fixed, generated set of captions of 6-20 words (tokenizing included).")
+        abstract: "Throughput of an encoder: sentences/s on generated captions of 6-20 words (tokenizing included), or images/s.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -42,10 +42,53 @@ struct BenchEncode: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
+    @Option(parsing: .upToNextOption, help: "Vision encoders: images to cycle through (preprocessing included and excluded are both timed).")
+    var images: [String] = []
+
+    @Option(help: ArgumentHelp("Vision encoders: a file with one image path per line.", valueName: "file"))
+    var input: String?
+
+    @Option(help: "Vision encoders without images: side of the random square pixels (default: the preprocessor's crop, else 224).")
+    var size: Int?
+
     func run() throws {
         let zoo = try global.openZoo()
-        let (entry, encoder) = try EncoderLoading.textEncoder(name, zoo: zoo)
+        let (entry, loaded) = try EncoderLoading.encoder(name, zoo: zoo)
         if let threads { ComputeThreads.set(threads) }
+        switch loaded {
+        case .text(let encoder):
+            try benchText(encoder, entry: entry)
+        case .vision(let encoder, let preprocessor):
+            try benchVision(encoder, preprocessor: preprocessor, entry: entry)
+        }
+    }
+
+    /// Runs `body` `repeat` times and returns the best wall time with the GEMM counters of that run.
+    private func timed(_ body: () throws -> Void) rethrows -> (seconds: Double, gemmSeconds: Double, gemmFlops: Int) {
+        var best = (seconds: Double.infinity, gemmSeconds: 0.0, gemmFlops: 0)
+        for _ in 0..<`repeat` {
+            GEMMCounters.start()
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let gemm = GEMMCounters.stop()
+            if seconds < best.seconds { best = (seconds, Double(gemm.nanoseconds) / 1e9, gemm.flops) }
+        }
+        return best
+    }
+
+    /// The figures every benchmark reports, GEMM share per thread-second.
+    private func common(_ entry: EncoderEntry, _ run: (seconds: Double, gemmSeconds: Double, gemmFlops: Int)) -> [String: Any] {
+        let environment = ProcessInfo.processInfo.environment
+        return [
+            "encoder": entry.name, "batch": batch, "threads": ComputeThreads.count, "seconds": run.seconds,
+            "gemm_share": run.gemmSeconds / (run.seconds * Double(ComputeThreads.count)),
+            "gemm_gflops_per_thread": run.gemmSeconds > 0 ? Double(run.gemmFlops) / run.gemmSeconds / 1e9 : 0,
+            "openblas": BLASInfo.configuration, "openblas_coretype": environment["OPENBLAS_CORETYPE"] ?? NSNull(),
+        ]
+    }
+
+    private func benchText(_ encoder: any TextEncoder, entry: EncoderEntry) throws {
         let captions = CaptionGenerator.captions(count: n)
         if let writeSentences {
             do { try captions.joined(separator: "\n").write(toFile: writeSentences, atomically: true, encoding: .utf8) } catch {
@@ -53,31 +96,70 @@ struct BenchEncode: ParsableCommand {
             }
         }
         _ = try encoder.encode(Array(captions.prefix(batch)))  // warm-up
-        var best = Double.infinity
         var tokenCount = 0
-        for _ in 0..<`repeat` {
-            let start = DispatchTime.now().uptimeNanoseconds
+        let run = try timed {
             tokenCount = 0
             for first in stride(from: 0, to: captions.count, by: batch) {
                 let encoding = try encoder.encode(Array(captions[first..<min(first + batch, captions.count)]))
                 tokenCount += encoding.lengths.reduce(0, +)
             }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        let rate = Double(captions.count) / best
-        let environment = ProcessInfo.processInfo.environment
-        let result: [String: Any] = [
-            "encoder": entry.name, "n": captions.count, "batch": batch, "threads": ComputeThreads.count,
-            "seconds": best, "sentences_per_second": rate, "tokens_per_second": Double(tokenCount) / best,
-            "mean_tokens": Double(tokenCount) / Double(captions.count), "openblas": BLASInfo.configuration,
-            "openblas_coretype": environment["OPENBLAS_CORETYPE"] ?? NSNull(),
-        ]
+        let rate = Double(captions.count) / run.seconds
+        var result = common(entry, run)
+        result["n"] = captions.count
+        result["sentences_per_second"] = rate
+        result["tokens_per_second"] = Double(tokenCount) / run.seconds
+        result["mean_tokens"] = Double(tokenCount) / Double(captions.count)
         if output.json {
             try Output.json(result)
         } else {
             print(String(format: "%@: %d captions (%.1f tokens each), batch %d, %d threads: %.1f sentences/s (best of %d, %.3f s)",
                          entry.name, captions.count, Double(tokenCount) / Double(captions.count), batch,
-                         ComputeThreads.count, rate, `repeat`, best))
+                         ComputeThreads.count, rate, `repeat`, run.seconds))
+            print(String(format: "GEMM: %.0f%% of thread time, %.1f GFLOP/s per calling thread",
+                         100 * (result["gemm_share"] as! Double), result["gemm_gflops_per_thread"] as! Double))
+            print("OpenBLAS: \(BLASInfo.configuration)")
+        }
+    }
+
+    private func benchVision(_ encoder: any VisionEncoder, preprocessor: ImagePreprocessor?, entry: EncoderEntry) throws {
+        let urls = images.isEmpty && input == nil ? [] : try ImageInput.urls(images: images, input: input)
+        let cycle = urls.isEmpty ? [] : (0..<n).map { urls[$0 % urls.count] }
+        // Model only: one preprocessed batch (from the images, else random pixels) encoded n/batch times.
+        let pixels: Tensor
+        if let preprocessor, !urls.isEmpty {
+            do { pixels = try preprocessor.batch(contentsOf: Array(cycle.prefix(batch))) } catch { throw ZooError.image(error) }
+        } else {
+            let side = size ?? preprocessor?.configuration.cropHeight ?? 224
+            var generator = SystemRandomNumberGenerator()
+            pixels = Tensor(shape: [batch, 3, side, side],
+                            scalars: (0..<batch * 3 * side * side).map { _ in Float.random(in: -2...2, using: &generator) })
+        }
+        let batches = max(1, n / batch)
+        _ = try encoder.encode(pixels: pixels)  // warm-up
+        let modelRun = try timed { for _ in 0..<batches { _ = try encoder.encode(pixels: pixels) } }
+        var result = common(entry, modelRun)
+        result["n"] = batches * batch
+        result["images_per_second_model_only"] = Double(batches * batch) / modelRun.seconds
+        result["image_size"] = Array(pixels.shape.dropFirst())
+        if let preprocessor, !cycle.isEmpty {
+            let fullRun = try timed {
+                let loader = ImageBatchLoader(urls: cycle, preprocessor: preprocessor, batchSize: batch)
+                while let next = try loader.next() { _ = try encoder.encode(pixels: next.pixels) }
+            }
+            result["images_per_second_with_preprocessing"] = Double(cycle.count) / fullRun.seconds
+        }
+        if output.json {
+            try Output.json(result)
+        } else {
+            print(String(format: "%@: batch %d of %@, %d threads: %.1f images/s model only",
+                         entry.name, batch, "\(Array(pixels.shape.dropFirst()))", ComputeThreads.count,
+                         result["images_per_second_model_only"] as! Double))
+            if let full = result["images_per_second_with_preprocessing"] as? Double {
+                print(String(format: "with decoding and preprocessing (%d files): %.1f images/s", urls.count, full))
+            }
+            print(String(format: "GEMM: %.0f%% of thread time, %.1f GFLOP/s per calling thread",
+                         100 * (result["gemm_share"] as! Double), result["gemm_gflops_per_thread"] as! Double))
             print("OpenBLAS: \(BLASInfo.configuration)")
         }
     }

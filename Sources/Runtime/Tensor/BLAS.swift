@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 
 /// Raw-pointer matrix kernels on OpenBLAS, for hot paths that reuse their own buffers.
 ///
@@ -31,6 +32,10 @@ public enum BLAS {
                 for column in 0..<n { line[column] = beta == 0 ? 0 : beta * line[column] }
             }
             return
+        }
+        let started = GEMMCounters.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        defer {
+            if started != 0 { GEMMCounters.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started, flops: 2 * m * n * k) }
         }
         cblas_sgemm(
             CblasRowMajor,
