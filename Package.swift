@@ -51,9 +51,10 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims"]),
+        .target(name: "CZooPlugin"),
         .target(
             name: "Plugins",
-            dependencies: ["Runtime"]),
+            dependencies: ["Runtime", "CZooPlugin"]),
         .executableTarget(
             name: "zoo",
             dependencies: [

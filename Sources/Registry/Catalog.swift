@@ -26,10 +26,18 @@ public final class Catalog: Sendable {
         do {
             pool = try DatabasePool(path: url.path, configuration: configuration)
             let migrator = CatalogMigrations.migrator()
-            if let migration {
-                try migrator.migrate(pool, upTo: migration)
-            } else {
-                try migrator.migrate(pool)
+            let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+            if !complete || migration != nil {
+                // GRDB's migrator is not atomic across processes: several zoo processes opening a
+                // new catalog at once would each try the same migration. One lock file serialises
+                // them; the later ones find the work done.
+                try FileLock(path: url.path + ".lock").withLock(exclusive: true) {
+                    if let migration {
+                        try migrator.migrate(pool, upTo: migration)
+                    } else {
+                        try migrator.migrate(pool)
+                    }
+                }
             }
         } catch let error as DatabaseError {
             throw ZooError.database(error, path: url.path)

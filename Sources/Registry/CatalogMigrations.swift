@@ -4,7 +4,7 @@ import GRDB
 /// append a new one. `identifiers` lists them in order; a catalog whose applied list holds a
 /// name not in it was written by a newer zoo.
 enum CatalogMigrations {
-    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins"]
+    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names"]
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -93,6 +93,18 @@ enum CatalogMigrations {
                     abi_version INTEGER NOT NULL,
                     created_at DATETIME NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration(identifiers[2]) { db in
+            // A plugin is referred to by its name (`--backend plugin:NAME`); rows from before
+            // this migration get a placeholder name that `zoo plugin add --replace` corrects.
+            try db.execute(sql: """
+                ALTER TABLE plugin ADD COLUMN name TEXT NOT NULL DEFAULT '';
+                ALTER TABLE plugin ADD COLUMN modality TEXT NOT NULL DEFAULT 'vision'
+                    CHECK (modality IN ('vision', 'text'));
+                ALTER TABLE plugin ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+                UPDATE plugin SET name = 'plugin-' || id WHERE name = '';
+                CREATE UNIQUE INDEX plugin_name ON plugin(name COLLATE NOCASE);
                 """)
         }
         return migrator

@@ -48,15 +48,7 @@ public struct CheckpointStore: Sendable {
 
     /// Runs `body` holding the store lock, shared or exclusive.
     public func withLock<T>(exclusive: Bool, _ body: () throws -> T) throws -> T {
-        let path = root.appendingPathComponent(".lock").path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ZooError.posix("open lock file", path) }
-        defer { close(fd) }
-        while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
-            guard errno == EINTR else { throw ZooError.posix("lock", path) }
-        }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
+        try FileLock(path: root.appendingPathComponent(".lock").path).withLock(exclusive: exclusive, body)
     }
 
     /// Copies (or hard-links, with `link`) the files of `folder` into the store.

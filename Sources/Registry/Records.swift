@@ -174,13 +174,22 @@ public struct PluginRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public static let databaseTableName = "plugin"
 
     public var id: Int64?
+    /// The plugin's own name (`[a-z0-9_-]+`); encoders use it as backend `plugin:NAME`.
+    public var name: String
+    /// What the plugin encodes.
+    public var modality: Modality
+    /// The plugin's one-line description (empty when it gives none).
+    public var summary: String
+    /// Absolute path of the shared library.
     public var path: String
+    /// SHA-256 of the library when it was added, lower-case hex; checked before every load.
     public var sha256: String
+    /// The plugin ABI version it implements.
     public var abiVersion: Int
     public var createdAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, path, sha256
+        case id, name, modality, summary, path, sha256
         case abiVersion = "abi_version"
         case createdAt = "created_at"
     }

@@ -71,6 +71,7 @@ struct EncoderAdd: ParsableCommand {
     }
 
     private func chooseBackend(folder: CheckpointFolder) throws -> any EncoderBackend {
+        try PluginResolution.prepare(backend, global: global)
         let known = EncoderBackends.all.map(\.id)
         if let backend {
             guard let found = EncoderBackends.backend(id: backend) else {

@@ -13,6 +13,7 @@ enum EncoderLoading {
     /// The registered encoder `name`, loaded from its stored checkpoint.
     static func encoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, Loaded) {
         let entry = try zoo.catalog.encoder(named: name)
+        try PluginResolution.prepare(entry.record.backend, zoo: zoo)
         guard let backend = EncoderBackends.backend(id: entry.record.backend) else {
             throw ZooError(.data, "encoder '\(entry.name)' uses backend '\(entry.record.backend)', which this zoo does not have; load its plugin or re-register the encoder")
         }

@@ -1,0 +1,78 @@
+import Runtime
+
+/// The feed-forward block of a DINOv2 layer: transformers' `Dinov2MLP`
+/// (`fc2(act(fc1(x)))`) or, with `use_swiglu_ffn`, `Dinov2SwiGLUFFN`
+/// (`weights_out(silu(x₁) · x₂)` where `x₁, x₂` are the first and second halves of
+/// `weights_in(x)`), with the layer's second layer scale folded into its output layer.
+struct Dinov2FeedForward: Sendable {
+    /// Which block, with the MLP's activation.
+    enum Kind: Sendable, Equatable {
+        case mlp(GELUForm)
+        case swiGLU
+    }
+
+    let kind: Kind
+    let width: Int
+    /// The width between the two linear layers (after the SwiGLU gate).
+    let hiddenWidth: Int
+    /// `[hiddenWidth, width]` for the MLP, `[2 · hiddenWidth, width]` (gate rows first) for SwiGLU.
+    let inputWeight: Tensor
+    let inputBias: Tensor
+    /// `[width, hiddenWidth]`, row `i` times the output scale's element `i`.
+    let outputWeight: Tensor
+    /// `[width]`, times the output scale; ``forward(_:rows:workspace:accumulatingOnto:)`` leaves
+    /// it to the caller to add.
+    let outputBias: Tensor
+
+    /// Reads the block under `root` (`encoder.layer.N.mlp.`), checking shapes against `config`,
+    /// and scales its output by `outputScale` (`layer_scale2.lambda1`).
+    init(
+        weights: VisionWeights, root: String, config: Dinov2Config, outputScale: Tensor
+    ) throws(VisionEncoderError) {
+        let d = config.hiddenSize
+        let h = config.feedForwardWidth
+        width = d
+        hiddenWidth = h
+        let (first, second) = config.usesSwiGLU ? ("weights_in", "weights_out") : ("fc1", "fc2")
+        let expanded = config.usesSwiGLU ? 2 * h : h
+        kind = config.usesSwiGLU ? .swiGLU : .mlp(config.activation)
+        inputWeight = try weights.tensor(root + first + ".weight", shape: [expanded, d])
+        inputBias = try weights.tensor(root + first + ".bias", shape: [expanded])
+        (outputWeight, outputBias) = Dinov2Layer.scaled(
+            weight: try weights.tensor(root + second + ".weight", shape: [d, h]),
+            bias: try weights.tensor(root + second + ".bias", shape: [d]),
+            by: outputScale)
+    }
+
+    /// The columns of the first linear layer's output.
+    var expandedWidth: Int { inputWeight.shape[0] }
+
+    /// Runs the block on `rows` rows of `input` and adds the result, without ``outputBias``, to
+    /// `target` (`rows × width`, not overlapping `input`).
+    func forward(
+        _ input: UnsafePointer<Float>, rows: Int, workspace: Dinov2Workspace,
+        accumulatingOnto target: UnsafeMutablePointer<Float>
+    ) {
+        let expanded = workspace.expanded
+        // The first bias joins the activation pass rather than being seeded before the GEMM.
+        BLAS.linear(
+            input: input, rows: rows, inFeatures: width,
+            weight: inputWeight.baseAddress, outFeatures: expandedWidth, bias: nil, output: expanded)
+        let hidden: UnsafeMutablePointer<Float>
+        switch kind {
+        case .mlp(let form):
+            TensorKernels.biasGELU(
+                expanded, rows: rows, width: hiddenWidth, bias: inputBias.baseAddress, form: form)
+            hidden = expanded
+        case .swiGLU:
+            hidden = workspace.gated
+            TensorKernels.biasSwiGLU(
+                expanded, rows: rows, hiddenWidth: hiddenWidth, bias: inputBias.baseAddress,
+                output: hidden)
+        }
+        BLAS.linear(
+            input: hidden, rows: rows, inFeatures: hiddenWidth,
+            weight: outputWeight.baseAddress, outFeatures: width, bias: nil,
+            residual: target, output: target)
+    }
+}

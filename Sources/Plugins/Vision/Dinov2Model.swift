@@ -1,0 +1,141 @@
+import Foundation
+import Runtime
+
+/// A DINOv2 vision transformer (transformers' `Dinov2Model` or `Dinov2WithRegistersModel`), run
+/// natively on OpenBLAS.
+///
+/// ``encode(pixels:)`` returns what transformers returns as `last_hidden_state` (after the final
+/// LayerNorm) and `pooler_output` (its class token). All tokens of a batch are packed into one
+/// `[N·T, D]` matrix for every dense layer; attention runs per image and head.
+///
+/// Unlike transformers, which silently drops the pixel rows and columns beyond the last whole
+/// patch, the input height and width must be multiples of the patch size.
+public struct Dinov2Model: VisionEncoder {
+    /// The configuration the weights were checked against.
+    public let config: Dinov2Config
+    private let embeddings: Dinov2Embeddings
+    private let layers: [Dinov2Layer]
+    private let finalNormWeight: Tensor
+    private let finalNormBias: Tensor
+    private let workspaces = Dinov2WorkspaceCache()
+
+    /// The prefixes a task model puts before the backbone's tensor names.
+    static let weightPrefixes = ["dinov2.", "dinov2_with_registers."]
+
+    /// Builds the model from `config` and `weights` (names with or without `dinov2.` or
+    /// `dinov2_with_registers.`).
+    ///
+    /// - Throws: ``VisionEncoderError/missingTensor(name:file:)`` or
+    ///   ``VisionEncoderError/shapeMismatch(tensor:expected:found:file:)`` naming the tensor.
+    public init(config: Dinov2Config, weights: SafeTensorsFile) throws(VisionEncoderError) {
+        try self.init(config: config, weights: VisionWeights(file: weights, prefixes: Self.weightPrefixes))
+    }
+
+    /// Loads `config.json` and `model.safetensors` from a Hugging Face model folder.
+    public init(folder: URL) throws(VisionEncoderError) {
+        let config = try Dinov2Config(contentsOf: folder.appendingPathComponent("config.json"))
+        let weights = try VisionWeights(
+            url: folder.appendingPathComponent("model.safetensors"), prefixes: Self.weightPrefixes)
+        try self.init(config: config, weights: weights)
+    }
+
+    private init(config: Dinov2Config, weights: VisionWeights) throws(VisionEncoderError) {
+        self.config = config
+        embeddings = try Dinov2Embeddings(weights: weights, config: config)
+        var layers: [Dinov2Layer] = []
+        for index in 0..<config.layerCount {
+            layers.append(try Dinov2Layer(weights: weights, index: index, config: config))
+        }
+        self.layers = layers
+        (finalNormWeight, finalNormBias) = try weights.layerNorm("layernorm", width: config.hiddenSize)
+    }
+
+    /// The width of token states and of the pooled embedding.
+    public var width: Int { config.hiddenSize }
+    /// The side of the square patches, in pixels.
+    public var patchSize: Int { config.patchSize }
+    /// Register tokens after the class token (0 for `Dinov2Model`).
+    public var registerCount: Int { config.registerCount }
+
+    /// The position embeddings `[1, 1 + gridHeight · gridWidth, width]` added for an input of
+    /// `gridHeight × gridWidth` patches: what transformers 5.24's `interpolate_pos_encoding`
+    /// returns (the class position first, then the grid row-major).
+    public func positionEmbeddings(gridHeight: Int, gridWidth: Int) -> Tensor {
+        precondition(gridHeight > 0 && gridWidth > 0, "the patch grid must not be empty")
+        let table = embeddings.positions(gridHeight: gridHeight, gridWidth: gridWidth)
+        return table.reshaped([1] + table.shape)
+    }
+
+    /// Encodes preprocessed `pixels` `[N, channels, H, W]`.
+    ///
+    /// - Returns: `tokens` `[N, 1 + registers + (H/patch)·(W/patch), width]` and `pooled`
+    ///   `[N, width]`.
+    /// - Throws: ``VisionEncoderError/invalidPixelShape(shape:reason:)`` for a tensor that is not
+    ///   `[N, channels, H, W]` with a non-empty image, or
+    ///   ``VisionEncoderError/imageSizeNotMultipleOfPatch(height:width:patchSize:)``.
+    public func encode(pixels: Tensor) throws(VisionEncoderError) -> VisionEncoding {
+        guard pixels.rank == 4 else {
+            throw .invalidPixelShape(shape: pixels.shape, reason: "expected [N, \(config.channels), H, W]")
+        }
+        let (images, channels, height, imageWidth) = (pixels.shape[0], pixels.shape[1], pixels.shape[2], pixels.shape[3])
+        guard channels == config.channels else {
+            throw .invalidPixelShape(
+                shape: pixels.shape, reason: "the model takes \(config.channels) channels, not \(channels)")
+        }
+        guard height > 0, imageWidth > 0 else {
+            throw .invalidPixelShape(shape: pixels.shape, reason: "the image is empty")
+        }
+        guard height % patchSize == 0, imageWidth % patchSize == 0 else {
+            throw .imageSizeNotMultipleOfPatch(height: height, width: imageWidth, patchSize: patchSize)
+        }
+        let patches = (height / patchSize) * (imageWidth / patchSize)
+        let tokensPerImage = 1 + registerCount + patches
+        let rows = images * tokensPerImage
+        let width = self.width
+        var tokens = Tensor(shape: [images, tokensPerImage, width])
+        if rows > 0 {
+            let workspace = workspaces.take(rows: rows) {
+                Dinov2Workspace(
+                    rows: rows, width: width, expandedWidth: layers.first?.feedForward.expandedWidth ?? 0,
+                    gatedWidth: config.usesSwiGLU ? config.feedForwardWidth : 0)
+            }
+            defer { workspaces.giveBack(workspace) }
+            tokens.withUnsafeMutableBufferPointer { buffer in
+                let hidden = buffer.baseAddress!
+                embeddings.embed(
+                    pixels: pixels.baseAddress, images: images, height: height, width: imageWidth,
+                    into: hidden)
+                forwardLayers(hidden, images: images, length: tokensPerImage, workspace: workspace)
+            }
+        }
+        return VisionEncoding(tokens: tokens, pooled: tokens.clsPooled())
+    }
+
+    /// Runs every layer and the final LayerNorm in place on the embedded rows.
+    private func forwardLayers(
+        _ hidden: UnsafeMutablePointer<Float>, images: Int, length: Int, workspace: Dinov2Workspace
+    ) {
+        let rows = images * length
+        let finalNorm = RowNorm(
+            weight: finalNormWeight.baseAddress, bias: finalNormBias.baseAddress,
+            epsilon: config.layerNormEpsilon, output: hidden)
+        let applyFinalNorm = { (hidden: UnsafeMutablePointer<Float>, rows: Int) in
+            TensorKernels.layerNorm(hidden, rows: rows, width: width, norm: finalNorm, thenAdding: nil)
+        }
+        guard let first = layers.first else {
+            applyFinalNorm(hidden, rows)
+            return
+        }
+        first.enter(hidden, rows: rows, normed: workspace.normed)
+        for (index, layer) in layers.enumerated() {
+            if index + 1 < layers.count {
+                let following = layers[index + 1]
+                layer.forward(hidden, images: images, length: length, workspace: workspace) { hidden, rows in
+                    following.enter(hidden, rows: rows, normed: workspace.normed)
+                }
+            } else {
+                layer.forward(hidden, images: images, length: length, workspace: workspace, next: applyFinalNorm)
+            }
+        }
+    }
+}

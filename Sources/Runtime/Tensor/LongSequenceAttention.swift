@@ -1,0 +1,145 @@
+/// Multi-head self-attention over a batch of equally long sequences packed row after row, for
+/// long sequences such as a vision transformer's tokens (hundreds per image).
+///
+/// For each sequence and head: the scores QₕKₕᵀ·scale come from one `sgemm`, each score row is
+/// exponentiated after subtracting its maximum while its sum is accumulated, the unnormalised
+/// weights multiply Vₕ in a second `sgemm` straight into the head's output columns, and those
+/// `headWidth` columns are divided by the row sums. Deferring the normalisation saves a pass over
+/// the `length × length` scores, which dominate everything but the GEMMs. Scores are kept in
+/// base-2 units (the GEMM's alpha includes log₂e) so the exponential is a plain `2^x`.
+///
+/// Sequence–head pairs are spread over ``ComputeThreads/count`` workers, with OpenBLAS held to
+/// one thread meanwhile. For short or ragged sequences use ``PackedAttention``.
+public struct LongSequenceAttention: Sendable {
+    /// The number of heads.
+    public let heads: Int
+    /// The width of one head; `heads × headWidth` is the model width.
+    public let headWidth: Int
+
+    /// Attention with `heads` heads of `headWidth` columns each.
+    public init(heads: Int, headWidth: Int) {
+        precondition(heads > 0 && headWidth > 0, "attention needs at least one head of positive width")
+        self.heads = heads
+        self.headWidth = headWidth
+    }
+
+    /// The model width, `heads × headWidth`.
+    public var width: Int { heads * headWidth }
+
+    /// Computes softmax(QKᵀ/√headWidth)·V for each of `sequences` sequences of `length` rows and
+    /// each head.
+    ///
+    /// - Parameters:
+    ///   - query: Row 0 of Q; Q, K and V rows are `stride` elements apart, heads side by side.
+    ///   - key: Row 0 of K.
+    ///   - value: Row 0 of V.
+    ///   - stride: Distance between consecutive rows of Q, K and V (for a fused QKV buffer,
+    ///     three times the width).
+    ///   - sequences: How many sequences; sequence `s` occupies rows `s·length ..< (s+1)·length`.
+    ///   - length: Rows per sequence.
+    ///   - output: `sequences · length × width` result, leading dimension ``width``; must not
+    ///     overlap the inputs.
+    public func callAsFunction(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
+        stride: Int, sequences: Int, length: Int, output: UnsafeMutablePointer<Float>
+    ) {
+        guard sequences > 0, length > 0 else { return }
+        let items = sequences * heads
+        let workers = min(ComputeThreads.count, items)
+        // 1/√d for the scaled dot product, and log₂e so that exp(x) becomes 2^x.
+        let alpha = 1.442_695_04 / Float(headWidth).squareRoot()
+        let run = { (worker: Int, workerCount: Int) in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: length * length)
+            defer { scores.deallocate() }
+            let sums = UnsafeMutablePointer<Float>.allocate(capacity: length)
+            defer { sums.deallocate() }
+            var item = worker
+            while item < items {
+                let first = (item / heads) * length
+                let column = (item % heads) * headWidth
+                let offset = first * stride + column
+                BLAS.sgemm(
+                    transposeB: true, m: length, n: length, k: headWidth, alpha: alpha,
+                    a: query + offset, lda: stride, b: key + offset, ldb: stride,
+                    c: scores, ldc: length)
+                for row in 0..<length {
+                    sums[row] = Self.exponentiateRow(scores + row * length, count: length)
+                }
+                let target = output + first * width + column
+                BLAS.sgemm(
+                    m: length, n: headWidth, k: length,
+                    a: scores, lda: length, b: value + offset, ldb: stride,
+                    c: target, ldc: width)
+                for row in 0..<length {
+                    let line = target + row * width
+                    let inverse = 1 / sums[row]
+                    for index in 0..<headWidth { line[index] *= inverse }
+                }
+                item += workerCount
+            }
+        }
+        if workers <= 1 {
+            run(0, 1)
+        } else {
+            ComputeThreads.withSingleThreadedBLAS {
+                ParallelRows.run(workers: workers) { run($0, workers) }
+            }
+        }
+    }
+
+    /// Replaces `count` base-2 scores by 2^(score − max) and returns their sum.
+    @inline(__always)
+    static func exponentiateRow(_ line: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var index = 0
+        while index + 8 <= count {
+            let v = SIMD8Memory.load(line + index)
+            lanes = lanes.replacing(with: v, where: v .> lanes)
+            index += 8
+        }
+        var maximum = lanes.max()
+        while index < count {
+            maximum = line[index] > maximum ? line[index] : maximum
+            index += 1
+        }
+        var sums = SIMD8<Float>()
+        let shift = SIMD8<Float>(repeating: maximum)
+        index = 0
+        while index + 8 <= count {
+            let e = exp2(SIMD8Memory.load(line + index) - shift)
+            SIMD8Memory.store(e, to: line + index)
+            sums += e
+            index += 8
+        }
+        var sum = sums.sum()
+        while index < count {
+            let e = exp2(SIMD8(repeating: line[index] - maximum))[0]
+            line[index] = e
+            sum += e
+            index += 1
+        }
+        return sum
+    }
+
+    /// 2^x for x ≤ 0, within 2.5·10⁻⁷ relative; inputs below −126 give 2^−126 (negligible next
+    /// to the row maximum's weight of 1).
+    @inline(__always)
+    static func exp2(_ input: SIMD8<Float>) -> SIMD8<Float> {
+        let x = input.replacing(with: -126, where: input .< -126)
+        // Adding 1.5·2²³ rounds x to an integer n held in the low mantissa bits.
+        let shifter = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x + shifter
+        let f = x - (shifted - shifter)
+        // 2^f on [−0.5, 0.5]: a degree-5 polynomial fitted for zoo (relative error 2.4·10⁻⁷).
+        var p = SIMD8<Float>(repeating: 1.327_697_7e-3)
+        p = p * f + 9.675_546e-3
+        p = p * f + 5.550_711_6e-2
+        p = p * f + 0.240_221_2
+        p = p * f + 0.693_146_94
+        p = p * f + 1.000_000_1
+        // 2^n: n from the low bits of `shifted` (minus the shifter's own bits, 0x4B40_0000),
+        // moved into the exponent field.
+        let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127
+        return p * unsafeBitCast(bits &<< 23, to: SIMD8<Float>.self)
+    }
+}

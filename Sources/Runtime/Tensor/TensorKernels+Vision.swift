@@ -1,0 +1,157 @@
+/// Kernels for vision transformers: patch unfolding, out-of-place LayerNorm (optionally followed
+/// by a bias on its input) and SwiGLU. Like the other ``TensorKernels``, the parallel ones must run between GEMMs.
+extension TensorKernels {
+    /// Cuts `images` channel-first images `[channels, height, width]` into non-overlapping
+    /// `patchSize × patchSize` patches and writes one row per patch, so that a stride-`patchSize`
+    /// convolution becomes one GEMM with its weight `[out, channels, patchSize, patchSize]` viewed
+    /// as `[out, channels · patchSize²]`.
+    ///
+    /// Rows run image by image, each image's patches in row-major grid order; a row holds the
+    /// patch's values in (channel, row, column) order. Pixels past the last whole patch (when
+    /// `height` or `width` is not a multiple of `patchSize`) are skipped, as a strided convolution
+    /// does. Parallel.
+    ///
+    /// - Parameter output: `images · ⌊height/patchSize⌋ · ⌊width/patchSize⌋` rows of
+    ///   `channels · patchSize²` elements.
+    public static func unfoldPatches(
+        _ pixels: UnsafePointer<Float>, images: Int, channels: Int, height: Int, width: Int,
+        patchSize: Int, output: UnsafeMutablePointer<Float>
+    ) {
+        precondition(patchSize > 0, "patch size must be positive")
+        let gridHeight = height / patchSize
+        let gridWidth = width / patchSize
+        let patches = gridHeight * gridWidth
+        let rowWidth = channels * patchSize * patchSize
+        ParallelRows.forEach(count: images * patches, costPerRow: rowWidth) { range in
+            for row in range {
+                let image = row / patches
+                let patch = row % patches
+                let top = (patch / gridWidth) * patchSize
+                let left = (patch % gridWidth) * patchSize
+                var target = output + row * rowWidth
+                for channel in 0..<channels {
+                    let plane = pixels + (image * channels + channel) * height * width
+                    for line in 0..<patchSize {
+                        target.update(from: plane + (top + line) * width + left, count: patchSize)
+                        target += patchSize
+                    }
+                }
+            }
+        }
+    }
+
+    /// LayerNorm of each of `rows` rows of `width` elements from `input` into `output`:
+    /// y = (x − mean) / √(variance + epsilon) · weight + bias, biased variance as in PyTorch.
+    /// `output` may equal `input`. Parallel.
+    public static func layerNorm(
+        _ input: UnsafePointer<Float>, rows: Int, width: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        guard width > 0 else { return }
+        ParallelRows.forEach(count: rows, costPerRow: width * 3) { range in
+            for row in range {
+                normalizeRow(
+                    input + row * width, width: width, weight: weight, bias: bias, epsilon: epsilon,
+                    output: output + row * width)
+            }
+        }
+    }
+
+    /// LayerNorm of each of `rows` rows of `hidden` into `norm.output`, then, in the same pass,
+    /// `addend` (`width` values, or nil) added to the row of `hidden` itself:
+    ///
+    ///     norm.output[r] = LayerNorm(hidden[r])
+    ///     hidden[r] += addend
+    ///
+    /// A pre-norm block whose output bias is added to the residual stream ahead of its GEMM
+    /// (which then accumulates onto the stream with beta = 1) needs exactly this pass.
+    /// `norm.output` may equal `hidden`; then `addend` must be nil. Parallel.
+    public static func layerNorm(
+        _ hidden: UnsafeMutablePointer<Float>, rows: Int, width: Int, norm: RowNorm,
+        thenAdding addend: UnsafePointer<Float>?
+    ) {
+        guard width > 0 else { return }
+        precondition(
+            addend == nil || UnsafePointer(norm.output) != UnsafePointer(hidden),
+            "an in-place LayerNorm cannot add to its input afterwards")
+        ParallelRows.forEach(count: rows, costPerRow: width * 4) { range in
+            for row in range {
+                let line = hidden + row * width
+                normalizeRow(
+                    line, width: width, weight: norm.weight, bias: norm.bias, epsilon: norm.epsilon,
+                    output: norm.output + row * width)
+                if let addend {
+                    for column in 0..<width { line[column] += addend[column] }
+                }
+            }
+        }
+    }
+
+    /// SwiGLU with the bias of the preceding linear layer: for each of `rows` rows of
+    /// `2 · hiddenWidth` elements split into a gate half `g` (first) and a value half `v`,
+    /// writes `silu(g + bias[..<h]) · (v + bias[h...])`, `hiddenWidth` elements, into `output`.
+    /// `output` must not overlap `input`. Parallel.
+    ///
+    /// - Parameter bias: `2 · hiddenWidth` values, or nil.
+    public static func biasSwiGLU(
+        _ input: UnsafePointer<Float>, rows: Int, hiddenWidth: Int, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        guard hiddenWidth > 0 else { return }
+        let zeros = [Float](repeating: 0, count: bias == nil ? 2 * hiddenWidth : 0)
+        zeros.withUnsafeBufferPointer { zeros in
+            let bias = bias ?? zeros.baseAddress!
+            ParallelRows.forEach(count: rows, costPerRow: hiddenWidth * 12) { range in
+                for row in range {
+                    let gate = input + row * 2 * hiddenWidth
+                    let value = gate + hiddenWidth
+                    let target = output + row * hiddenWidth
+                    for column in 0..<hiddenWidth {
+                        let g = gate[column] + bias[column]
+                        let v = value[column] + bias[hiddenWidth + column]
+                        target[column] = g / (1 + FastMath.exp(-g)) * v
+                    }
+                }
+            }
+        }
+    }
+
+    /// LayerNorm of one row; `output` may equal `input`.
+    @inline(__always)
+    static func normalizeRow(
+        _ input: UnsafePointer<Float>, width: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>
+    ) {
+        let mean = RowReductions.sum(input, count: width) / Float(width)
+        let squares = RowReductions.squaredDeviation(input, count: width, from: mean)
+        let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
+        for column in 0..<width {
+            output[column] = (input[column] - mean) * inverse * weight[column] + bias[column]
+        }
+    }
+}
+
+/// A LayerNorm to apply to rows and where to write its result, for fused kernels such as
+/// ``TensorKernels/layerNorm(_:rows:width:norm:thenAdding:)``.
+public struct RowNorm {
+    /// `width` scale factors.
+    public let weight: UnsafePointer<Float>
+    /// `width` offsets.
+    public let bias: UnsafePointer<Float>
+    /// Added to the variance.
+    public let epsilon: Float
+    /// Row 0 of the result; rows are `width` elements apart.
+    public let output: UnsafeMutablePointer<Float>
+
+    /// A LayerNorm with `weight`, `bias` and `epsilon`, written to `output`.
+    public init(
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        self.weight = weight
+        self.bias = bias
+        self.epsilon = epsilon
+        self.output = output
+    }
+}
