@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
-"""Peer benchmark: zoo's native text encoder against sentence-transformers on PyTorch CPU.
+"""Peer benchmarks: zoo's native encoders against PyTorch CPU, same inputs, same thread count.
 
-Both sides encode the same generated captions (zoo writes them with --write-sentences), with the
-same batch size and the same number of threads, and the script prints sentences/s and the ratio.
+Text (default): all-MiniLM-L6-v2 in zoo against sentence-transformers. Both encode the same
+generated captions (zoo writes them with --write-sentences) with the same batch size.
 
     python3 scripts/peer_bench.py --zoo .build/release/zoo --model "$(bash scripts/fetch_minilm.sh | tail -1)"
+
+Vision (--vision): a randomly initialised DINOv2 of ViT-S/14 size (hidden 384, 12 layers,
+6 heads, MLP 1536), saved once with transformers' save_pretrained so both sides load the same
+weights, on the same preprocessed 224 px images (zoo's preprocessing equals the HF processor's).
+zoo's figure is the model-only images/s of `zoo bench encode`; PyTorch runs Dinov2Model on
+the pixel batch from the HF image processor.
+
+    python3 scripts/peer_bench.py --vision --zoo .build/release/zoo --batch 16 --threads 2
 
 Python is used here only as the peer; zoo itself runs no Python.
 """
@@ -47,16 +55,79 @@ def run_onnx(args, sentences):
     return None  # ONNX export needs optimum; reported as absent when not set up
 
 
+def make_vit_small(folder):
+    import torch
+    from transformers import AutoImageProcessor, Dinov2Config, Dinov2Model
+    torch.manual_seed(0)
+    config = Dinov2Config(hidden_size=384, num_hidden_layers=12, num_attention_heads=6, mlp_ratio=4,
+                          patch_size=14, image_size=518, layerscale_value=1e-5)
+    model = Dinov2Model(config).eval()
+    model.save_pretrained(folder, safe_serialization=True)
+    fixture = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "vision", "models", "dinov2-tiny",
+                           "preprocessor_config.json")
+    with open(fixture, encoding="utf-8") as source, open(os.path.join(folder, "preprocessor_config.json"), "w",
+                                                         encoding="utf-8") as target:
+        target.write(source.read())
+    return model
+
+
+def run_vision(args):
+    import torch
+    from transformers import AutoImageProcessor
+    from PIL import Image
+    torch.set_num_threads(args.threads)
+    images_dir = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "vision", "images")
+    files = sorted(os.path.join(images_dir, f) for f in os.listdir(images_dir))
+    with tempfile.TemporaryDirectory() as home:
+        folder = os.path.join(home, "vit-s14")
+        model = make_vit_small(folder)
+        subprocess.run([args.zoo, "encoder", "add", "vit-s14", "--from", folder, "--home", home],
+                       check=True, capture_output=True)
+        cmd = [args.zoo, "bench", "encode", "vit-s14", "--images", *files, "--n", str(args.n), "--batch",
+               str(args.batch), "--threads", str(args.threads), "--repeat", str(args.repeat), "--json", "--home", home]
+        zoo = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        processor = AutoImageProcessor.from_pretrained(folder)
+        batch_files = [files[i % len(files)] for i in range(args.batch)]
+        pixels = processor(images=[Image.open(f).convert("RGB") for f in batch_files], return_tensors="pt")["pixel_values"]
+        batches = max(1, args.n // args.batch)
+        with torch.inference_mode():
+            model(pixel_values=pixels)
+            best = float("inf")
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                for _ in range(batches):
+                    model(pixel_values=pixels)
+                best = min(best, time.perf_counter() - start)
+    torch_rate = batches * args.batch / best
+    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    print(f"DINOv2 ViT-S/14 (random weights), 224 px, batch {args.batch}, {args.threads} threads, "
+          f"{batches * args.batch} images, best of {args.repeat}")
+    print(f"environment {env}")
+    print(f"zoo model only                   {zoo['images_per_second_model_only']:10.1f} images/s")
+    if "images_per_second_with_preprocessing" in zoo:
+        print(f"zoo with decoding+preprocessing  {zoo['images_per_second_with_preprocessing']:10.1f} images/s")
+    print(f"zoo GEMM share {100 * zoo['gemm_share']:.0f}% of thread time, "
+          f"{zoo['gemm_gflops_per_thread']:.1f} GFLOP/s per calling thread")
+    print(f"transformers Dinov2Model         {torch_rate:10.1f} images/s")
+    print(f"ratio zoo / PyTorch              {zoo['images_per_second_model_only'] / torch_rate:10.2f}x")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--zoo", default=".build/release/zoo")
-    parser.add_argument("--model", required=True, help="sentence-transformers folder (all-MiniLM-L6-v2)")
+    parser.add_argument("--model", help="sentence-transformers folder (all-MiniLM-L6-v2); text mode")
+    parser.add_argument("--vision", action="store_true", help="benchmark DINOv2 ViT-S/14 instead of MiniLM")
     parser.add_argument("--name", default="all-MiniLM-L6-v2")
     parser.add_argument("--n", type=int, default=2048)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.vision:
+        return run_vision(args)
+    if not args.model:
+        parser.error("--model is required in text mode")
 
     with tempfile.TemporaryDirectory() as home:
         subprocess.run([args.zoo, "encoder", "add", args.name, "--from", args.model, "--home", home, "--link"],
