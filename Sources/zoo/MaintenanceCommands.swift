@@ -58,22 +58,47 @@ struct BackendCommand: ParsableCommand {
         commandName: "backend", abstract: "Encoder backends.", subcommands: [BackendList.self])
 }
 
-/// `zoo backend list`
+/// `zoo backend list` (also `zoo backends`): built-in backends and the plugins of the zoo home.
 struct BackendList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the encoder backends zoo can run.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the encoder backends: built-in ones and the home's registered plugins.")
 
+    @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let backends = EncoderBackends.all
-        if output.json {
-            try Output.json(backends.map {
-                ["id": $0.id, "modality": $0.modality.rawValue, "model_types": $0.modelTypes, "summary": $0.summary] as [String: Any]
-            })
-        } else {
-            Output.table(["ID", "MODALITY", "MODEL TYPES", "SUMMARY"],
-                         backends.map { [$0.id, $0.modality.rawValue, $0.modelTypes.joined(separator: ","), $0.summary] })
+        var rows: [[String: Any]] = EncoderBackends.all.map {
+            ["id": $0.id, "modality": $0.modality.rawValue, "model_types": $0.modelTypes, "summary": $0.summary, "kind": "built-in"]
         }
+        let zoo = try global.openZoo()
+        for plugin in try zoo.catalog.plugins() {
+            rows.append(["id": "plugin:\(plugin.name)", "modality": plugin.modality.rawValue, "model_types": [String](),
+                         "summary": plugin.summary, "kind": "plugin"])
+        }
+        if output.json {
+            try Output.json(rows)
+        } else {
+            Output.table(["ID", "KIND", "MODALITY", "MODEL TYPES", "SUMMARY"], rows.map {
+                ["\($0["id"]!)", "\($0["kind"]!)", "\($0["modality"]!)", ($0["model_types"] as! [String]).joined(separator: ","),
+                 "\($0["summary"]!)"]
+            })
+        }
+    }
+}
+
+/// `zoo backends`: shorthand for `zoo backend list`.
+struct BackendsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backends", abstract: "List the encoder backends (same as 'zoo backend list').")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        var list = BackendList()
+        list.global = global
+        list.output = output
+        try list.run()
     }
 }
 

@@ -12,7 +12,7 @@ struct Zoo: ParsableCommand {
         abstract: "A model-zoo registry for aligning frozen vision and text encoders with small trained projectors.",
         version: ZooVersion.current,
         subcommands: [
-            InitCommand.self, EncoderCommand.self, BackendCommand.self, PluginCommand.self, TokenizeCommand.self, EncodeCommand.self, PreprocessCommand.self,
+            InitCommand.self, EncoderCommand.self, BackendCommand.self, BackendsCommand.self, PluginCommand.self, TokenizeCommand.self, EncodeCommand.self, PreprocessCommand.self,
             BenchCommand.self,
             VerifyCommand.self, GCCommand.self, VersionCommand.self,
         ])

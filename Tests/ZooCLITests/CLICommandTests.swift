@@ -19,6 +19,8 @@ struct CLICommandTests {
         #expect(backends.status == 0)
         let backendIds = (try backends.json() as? [[String: Any]])?.compactMap { $0["id"] as? String }
         #expect(backendIds == ["bert", "dinov2", "roberta"])
+        let shorthand = try zoo.run(["backends", "--json"])
+        #expect((try shorthand.json() as? [[String: Any]])?.compactMap { $0["id"] as? String } == backendIds)
 
         let added = try zoo.run(["encoder", "add", "all-roberta-large-v1", "--modality", "text", "--backend", "roberta",
                                  "--from", roberta.path, "--alias", "roberta", "--license", "apache-2.0",
