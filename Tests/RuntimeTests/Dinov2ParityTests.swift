@@ -50,7 +50,7 @@ private func relativeDifference(_ ours: Tensor, _ theirs: Tensor) -> Float {
 }
 
 /// The smallest cosine similarity between matching rows of two `[rows, width]` tensors.
-private func minimumCosine(_ ours: Tensor, _ theirs: Tensor) -> Float {
+private func minimumCosine(_ ours: Tensor, _ theirs: Tensor) -> Double {
     let width = theirs.shape.last ?? 1
     let (a, b) = (ours.scalars, theirs.scalars)
     var smallest: Double = 1
@@ -63,7 +63,7 @@ private func minimumCosine(_ ours: Tensor, _ theirs: Tensor) -> Float {
         }
         smallest = min(smallest, dot / (normA.squareRoot() * normB.squareRoot()))
     }
-    return Float(smallest)
+    return smallest
 }
 
 /// A copy of a fixture model folder in a temporary directory whose weights are the original
@@ -148,7 +148,37 @@ struct Dinov2ParityTests {
         }
     }
 
-    @Test("each image of a batch encodes as it would alone")
+    @Test("LongSequenceAttention matches scaled dot-product attention")
+    func longSequenceAttention() {
+        let (sequences, length, heads, headWidth) = (3, 70, 2, 16)
+        let width = heads * headWidth
+        var generator = BenchRandom(seed: 11)
+        // Q, K, V side by side in one buffer, as a fused QKV projection writes them; large
+        // logits check that the row maximum is subtracted.
+        let qkv = (0..<sequences * length * 3 * width).map { _ in 3 * generator.normal() }
+        var output = [Float](repeating: .nan, count: sequences * length * width)
+        qkv.withUnsafeBufferPointer { qkv in
+            output.withUnsafeMutableBufferPointer { output in
+                let base = qkv.baseAddress!
+                LongSequenceAttention(heads: heads, headWidth: headWidth)(
+                    query: base, key: base + width, value: base + 2 * width, stride: 3 * width,
+                    sequences: sequences, length: length, output: output.baseAddress!)
+            }
+        }
+        func part(_ index: Int) -> Tensor {
+            var rows: [Float] = []
+            for row in 0..<sequences * length {
+                let start = (row * 3 + index) * width
+                rows += qkv[start..<start + width]
+            }
+            return Tensor(shape: [sequences, length, width], scalars: rows)
+        }
+        let expected = Tensor.scaledDotProductAttention(query: part(0), key: part(1), value: part(2), heads: heads)
+        let ours = Tensor(shape: [sequences, length, width], scalars: output)
+        #expect(relativeDifference(ours, expected) <= 2e-6)
+    }
+
+    @Test("each image of a batch encodes as it would alone, split across threads or not")
     func batchIndependence() throws {
         let encoder = try Dinov2Model(folder: dinoFolder("dinov2-registers"))
         let pixels = try dinoInput("224")
@@ -160,6 +190,18 @@ struct Dinov2ParityTests {
         let fromBatch = Tensor(
             shape: alone.tokens.shape, scalars: Array(batch.tokens.scalars[tokens..<2 * tokens]))
         #expect(relativeDifference(alone.tokens, fromBatch) <= 1e-5)
+
+        // A larger batch is split across threads when there are several (two images per thread
+        // at least); the shares must agree with the unsplit batch.
+        let doubled = Tensor(shape: [8, 3, 224, 224], scalars: Array(repeating: pixels.scalars, count: 4).flatMap { $0 })
+        let split = try encoder.encode(pixels: doubled)
+        #expect(split.tokens.shape == [8] + batch.tokens.shape.dropFirst())
+        for copy in 0..<4 {
+            let part = Tensor(
+                shape: batch.tokens.shape,
+                scalars: Array(split.tokens.scalars[copy * 2 * tokens..<(copy + 1) * 2 * tokens]))
+            #expect(relativeDifference(part, batch.tokens) <= 1e-5, "copy \(copy)")
+        }
     }
 
     @Test("names with a dinov2. prefix load too")
@@ -266,7 +308,9 @@ struct Dinov2ParityTests {
     /// 1536, stored grid 37 × 37 as the hub models) at 224 px, batch 16. Runs only with
     /// ZOO_BENCH=1; threads from ZOO_BENCH_THREADS (default 2), batch from ZOO_BENCH_BATCH,
     /// timed rounds from ZOO_BENCH_ROUNDS; ZOO_BENCH_MODEL names a model folder to use instead
-    /// of the random one. Prints, asserts nothing on time.
+    /// of the random one, and ZOO_BENCH_REFERENCE a safetensors file of `pixels` and the
+    /// `tokens` transformers computes for them, to check parity too. Prints, asserts nothing on
+    /// time.
     @Test(
         "ViT-S/14 speed (ZOO_BENCH=1)",
         .enabled(if: ProcessInfo.processInfo.environment["ZOO_BENCH"] == "1"))
@@ -286,19 +330,33 @@ struct Dinov2ParityTests {
         defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
         let encoder = try Dinov2Model(folder: folder)
         var generator = BenchRandom(seed: 7)
-        let pixels = Tensor(
+        var pixels = Tensor(
             shape: [batch, 3, 224, 224], scalars: (0..<batch * 3 * 224 * 224).map { _ in generator.normal() })
+        // ZOO_BENCH_REFERENCE: a safetensors file with `pixels` and the matching `tokens`
+        // (transformers' last_hidden_state) for the ZOO_BENCH_MODEL folder.
+        var expected: Tensor?
+        if let path = environment["ZOO_BENCH_REFERENCE"], !path.isEmpty {
+            let file = try SafeTensorsFile(url: URL(fileURLWithPath: path))
+            pixels = try storedTensor(file, "pixels")
+            expected = try storedTensor(file, "tokens")
+        }
         let previous = ComputeThreads.count
         ComputeThreads.set(threads)
         defer { ComputeThreads.set(previous) }
-        _ = try encoder.encode(pixels: pixels)
+        let first = try encoder.encode(pixels: pixels)
+        if let expected {
+            #expect(first.tokens.shape == expected.shape)
+            let difference = relativeDifference(first.tokens, expected)
+            print("dinov2 bench reference: tokens max|Δ|/max|ref| \(difference), pooled min cosine \(minimumCosine(first.pooled, expected.clsPooled()))")
+            #expect(difference <= 1e-4)
+        }
         var best = Double.infinity
         var total = 0.0
         for _ in 0..<rounds {
             let start = DispatchTime.now().uptimeNanoseconds
             let encoding = try encoder.encode(pixels: pixels)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            #expect(encoding.tokens.shape == [batch, 1 + encoder.registerCount + 256, encoder.width])
+            #expect(encoding.tokens.shape == first.tokens.shape)
             best = min(best, seconds)
             total += seconds
         }

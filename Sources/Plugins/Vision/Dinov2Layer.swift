@@ -78,21 +78,14 @@ struct Dinov2Layer: Sendable {
         return (Tensor(shape: weight.shape, scalars: values), Tensor(shape: bias.shape, scalars: biases))
     }
 
-    /// This layer's first LayerNorm, writing to `output`.
-    func inputNorm(output: UnsafeMutablePointer<Float>) -> RowNorm {
-        RowNorm(weight: norm1Weight.baseAddress, bias: norm1Bias.baseAddress, epsilon: epsilon, output: output)
-    }
-
     /// Runs the layer in place on `hidden`: `images` images of `length` token rows each, packed
     /// row after row.
     ///
     /// On entry `workspace.normed` must hold LayerNorm₁ of the layer's input and `hidden` the
-    /// input plus ``attentionOutputBias`` (see ``enter(_:rows:normed:)``). On return `hidden`
-    /// holds the layer's output, and `next` has been applied to it: the next layer's
-    /// ``enter(_:rows:normed:)``, or the model's final LayerNorm in place.
+    /// input plus ``attentionOutputBias``: see ``enter(_:rows:normed:)``. On return `hidden`
+    /// holds the layer's output.
     func forward(
-        _ hidden: UnsafeMutablePointer<Float>, images: Int, length: Int,
-        workspace: Dinov2Workspace, next: (UnsafeMutablePointer<Float>, Int) -> Void
+        _ hidden: UnsafeMutablePointer<Float>, images: Int, length: Int, workspace: Dinov2Workspace
     ) {
         let rows = images * length
         let normed = workspace.normed
@@ -109,20 +102,18 @@ struct Dinov2Layer: Sendable {
             weight: attentionOutputWeight.baseAddress, outFeatures: width, bias: nil,
             residual: hidden, output: hidden)
         TensorKernels.layerNorm(
-            hidden, rows: rows, width: width,
-            norm: RowNorm(
-                weight: norm2Weight.baseAddress, bias: norm2Bias.baseAddress, epsilon: epsilon,
-                output: normed),
+            hidden, rows: rows, width: width, weight: norm2Weight.baseAddress,
+            bias: norm2Bias.baseAddress, epsilon: epsilon, output: normed,
             thenAdding: feedForward.outputBias.baseAddress)
         feedForward.forward(normed, rows: rows, workspace: workspace, accumulatingOnto: hidden)
-        next(hidden, rows)
     }
 
-    /// Prepares `rows` rows of `hidden` for ``forward(_:images:length:workspace:next:)``: writes
+    /// Prepares `rows` rows of `hidden` for ``forward(_:images:length:workspace:)``: writes
     /// LayerNorm₁ into `normed` and adds ``attentionOutputBias`` to `hidden`, in one pass.
     func enter(_ hidden: UnsafeMutablePointer<Float>, rows: Int, normed: UnsafeMutablePointer<Float>) {
         TensorKernels.layerNorm(
-            hidden, rows: rows, width: width, norm: inputNorm(output: normed),
+            hidden, rows: rows, width: width, weight: norm1Weight.baseAddress,
+            bias: norm1Bias.baseAddress, epsilon: epsilon, output: normed,
             thenAdding: attentionOutputBias.baseAddress)
     }
 }

@@ -5,8 +5,9 @@ import Runtime
 /// natively on OpenBLAS.
 ///
 /// ``encode(pixels:)`` returns what transformers returns as `last_hidden_state` (after the final
-/// LayerNorm) and `pooler_output` (its class token). All tokens of a batch are packed into one
-/// `[N·T, D]` matrix for every dense layer; attention runs per image and head.
+/// LayerNorm) and `pooler_output` (its class token). The tokens of a batch (or, with several
+/// threads, of each thread's share of the batch) are packed into one `[N·T, D]` matrix for every
+/// dense layer; attention runs per image and head.
 ///
 /// Unlike transformers, which silently drops the pixel rows and columns beyond the last whole
 /// patch, the input height and width must be multiples of the patch size.
@@ -90,25 +91,49 @@ public struct Dinov2Model: VisionEncoder {
         }
         let patches = (height / patchSize) * (imageWidth / patchSize)
         let tokensPerImage = 1 + registerCount + patches
-        let rows = images * tokensPerImage
         let width = self.width
+        let pixelsPerImage = channels * height * imageWidth
         var tokens = Tensor(shape: [images, tokensPerImage, width])
-        if rows > 0 {
-            let workspace = workspaces.take(rows: rows) {
-                Dinov2Workspace(
-                    rows: rows, width: width, expandedWidth: layers.first?.feedForward.expandedWidth ?? 0,
-                    gatedWidth: config.usesSwiGLU ? config.feedForwardWidth : 0)
-            }
-            defer { workspaces.giveBack(workspace) }
-            tokens.withUnsafeMutableBufferPointer { buffer in
-                let hidden = buffer.baseAddress!
+        let shares = Self.shares(images: images)
+        tokens.withUnsafeMutableBufferPointer { buffer in
+            guard let states = buffer.baseAddress, images > 0 else { return }
+            let run = { (share: Range<Int>) in
+                let rows = share.count * tokensPerImage
+                let workspace = workspaces.take(rows: rows) {
+                    Dinov2Workspace(
+                        rows: rows, width: width,
+                        expandedWidth: layers.first?.feedForward.expandedWidth ?? 0,
+                        gatedWidth: config.usesSwiGLU ? config.feedForwardWidth : 0)
+                }
+                defer { workspaces.giveBack(workspace) }
+                let hidden = states + share.lowerBound * tokensPerImage * width
                 embeddings.embed(
-                    pixels: pixels.baseAddress, images: images, height: height, width: imageWidth,
-                    into: hidden)
-                forwardLayers(hidden, images: images, length: tokensPerImage, workspace: workspace)
+                    pixels: pixels.baseAddress + share.lowerBound * pixelsPerImage, images: share.count,
+                    height: height, width: imageWidth, into: hidden)
+                forwardLayers(hidden, images: share.count, length: tokensPerImage, workspace: workspace)
+            }
+            if shares.count == 1 {
+                run(shares[0])
+            } else {
+                ComputeThreads.withSingleThreadedBLAS {
+                    ParallelRows.run(workers: shares.count) { run(shares[$0]) }
+                }
             }
         }
         return VisionEncoding(tokens: tokens, pooled: tokens.clsPooled())
+    }
+
+    /// How a batch of `images` is split across threads: with ``ComputeThreads/count`` above 1
+    /// and at least two images per thread, into that many contiguous, near-equal shares, each
+    /// run through the whole model on its own thread with single-threaded BLAS (no fork-join per
+    /// GEMM, and the element-wise layers and attention are spread too); otherwise one share,
+    /// whose GEMMs, attention and element-wise loops use the threads themselves.
+    static func shares(images: Int) -> [Range<Int>] {
+        let threads = ComputeThreads.count
+        guard threads > 1, images >= 2 * threads, !ComputeThreads.isInsideParallelRegion else {
+            return [0..<images]
+        }
+        return DataParallel.split(lengths: Array(repeating: 1, count: images), parts: threads)
     }
 
     /// Runs every layer and the final LayerNorm in place on the embedded rows.
@@ -116,26 +141,15 @@ public struct Dinov2Model: VisionEncoder {
         _ hidden: UnsafeMutablePointer<Float>, images: Int, length: Int, workspace: Dinov2Workspace
     ) {
         let rows = images * length
-        let finalNorm = RowNorm(
-            weight: finalNormWeight.baseAddress, bias: finalNormBias.baseAddress,
-            epsilon: config.layerNormEpsilon, output: hidden)
-        let applyFinalNorm = { (hidden: UnsafeMutablePointer<Float>, rows: Int) in
-            TensorKernels.layerNorm(hidden, rows: rows, width: width, norm: finalNorm, thenAdding: nil)
-        }
-        guard let first = layers.first else {
-            applyFinalNorm(hidden, rows)
-            return
-        }
-        first.enter(hidden, rows: rows, normed: workspace.normed)
         for (index, layer) in layers.enumerated() {
+            if index == 0 { layer.enter(hidden, rows: rows, normed: workspace.normed) }
+            layer.forward(hidden, images: images, length: length, workspace: workspace)
             if index + 1 < layers.count {
-                let following = layers[index + 1]
-                layer.forward(hidden, images: images, length: length, workspace: workspace) { hidden, rows in
-                    following.enter(hidden, rows: rows, normed: workspace.normed)
-                }
-            } else {
-                layer.forward(hidden, images: images, length: length, workspace: workspace, next: applyFinalNorm)
+                layers[index + 1].enter(hidden, rows: rows, normed: workspace.normed)
             }
         }
+        TensorKernels.layerNorm(
+            hidden, rows: rows, width: width, weight: finalNormWeight.baseAddress,
+            bias: finalNormBias.baseAddress, epsilon: config.layerNormEpsilon)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Scratch buffers for one DINOv2 forward pass, sized for its packed row count and shared by all
-/// layers. A model keeps the last one it used (see ``Dinov2WorkspaceCache``) so that repeated
+/// layers. A model keeps the ones it used (see ``Dinov2WorkspaceCache``) so that repeated
 /// batches of one size reuse memory that is already mapped.
 final class Dinov2Workspace: @unchecked Sendable {
     /// Rows the buffers hold.
@@ -41,32 +41,37 @@ final class Dinov2Workspace: @unchecked Sendable {
     }
 }
 
-/// Keeps one idle ``Dinov2Workspace`` for reuse. Concurrent forward passes each get their own:
-/// a pass takes the idle workspace when it has enough rows (else makes one) and puts it back
-/// when done. Workspaces larger than ``maximumKeptFloats`` are not kept.
+/// Keeps idle ``Dinov2Workspace``s for reuse. Concurrent forward passes (or the threads of one
+/// split batch) each get their own: a pass takes an idle workspace with enough rows (else makes
+/// one) and puts it back when done. At most ``maximumKept`` are kept, holding at most
+/// ``maximumKeptFloats`` together.
 final class Dinov2WorkspaceCache: @unchecked Sendable {
-    /// The largest workspace kept between passes: 128 Mi floats (512 MiB).
+    /// The most idle workspaces kept.
+    static let maximumKept = 4
+    /// The most memory the idle workspaces may hold together: 128 Mi floats (512 MiB).
     static let maximumKeptFloats = 128 << 20
 
     private let lock = NSLock()
-    private var idle: Dinov2Workspace?
+    private var idle: [Dinov2Workspace] = []
 
-    /// An idle workspace of at least `rows` rows, or a new one made by `make`.
+    /// An idle workspace of at least `rows` rows (the smallest such), or a new one made by
+    /// `make`.
     func take(rows: Int, make: () -> Dinov2Workspace) -> Dinov2Workspace {
         lock.lock()
-        let candidate = idle
-        if let candidate, candidate.rows >= rows { idle = nil }
+        let index = idle.indices.filter { idle[$0].rows >= rows }.min { idle[$0].rows < idle[$1].rows }
+        let found = index.map { idle.remove(at: $0) }
         lock.unlock()
-        if let candidate, candidate.rows >= rows { return candidate }
-        return make()
+        return found ?? make()
     }
 
-    /// Keeps `workspace` for the next pass, replacing a smaller idle one.
+    /// Keeps `workspace` for a later pass, dropping the smallest idle ones while over the limits.
     func giveBack(_ workspace: Dinov2Workspace) {
-        guard workspace.floatCount <= Self.maximumKeptFloats else { return }
         lock.lock()
         defer { lock.unlock() }
-        if let idle, idle.rows >= workspace.rows { return }
-        idle = workspace
+        idle.append(workspace)
+        while idle.count > Self.maximumKept || idle.reduce(0, { $0 + $1.floatCount }) > Self.maximumKeptFloats,
+              let smallest = idle.indices.min(by: { idle[$0].rows < idle[$1].rows }) {
+            idle.remove(at: smallest)
+        }
     }
 }

@@ -9,7 +9,9 @@
 /// base-2 units (the GEMM's alpha includes log₂e) so the exponential is a plain `2^x`.
 ///
 /// Sequence–head pairs are spread over ``ComputeThreads/count`` workers, with OpenBLAS held to
-/// one thread meanwhile. For short or ragged sequences use ``PackedAttention``.
+/// one thread meanwhile; inside a region that already runs on several threads
+/// (``ComputeThreads/isInsideParallelRegion``) they run on the calling thread. For short or
+/// ragged sequences use ``PackedAttention``.
 public struct LongSequenceAttention: Sendable {
     /// The number of heads.
     public let heads: Int
@@ -45,7 +47,8 @@ public struct LongSequenceAttention: Sendable {
     ) {
         guard sequences > 0, length > 0 else { return }
         let items = sequences * heads
-        let workers = min(ComputeThreads.count, items)
+        // Inside another parallel region (a batch already split across threads) run inline.
+        let workers = ComputeThreads.isInsideParallelRegion ? 1 : min(ComputeThreads.count, items)
         // 1/√d for the scaled dot product, and log₂e so that exp(x) becomes 2^x.
         let alpha = 1.442_695_04 / Float(headWidth).squareRoot()
         let run = { (worker: Int, workerCount: Int) in

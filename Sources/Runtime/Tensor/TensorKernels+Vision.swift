@@ -1,5 +1,5 @@
-/// Kernels for vision transformers: patch unfolding, out-of-place LayerNorm (optionally followed
-/// by a bias on its input) and SwiGLU. Like the other ``TensorKernels``, the parallel ones must run between GEMMs.
+/// Kernels for vision transformers: patch unfolding, LayerNorm fused with a bias on its input,
+/// and SwiGLU. Like the other ``TensorKernels``, the parallel ones must run between GEMMs.
 extension TensorKernels {
     /// Cuts `images` channel-first images `[channels, height, width]` into non-overlapping
     /// `patchSize × patchSize` patches and writes one row per patch, so that a stride-`patchSize`
@@ -40,49 +40,38 @@ extension TensorKernels {
         }
     }
 
-    /// LayerNorm of each of `rows` rows of `width` elements from `input` into `output`:
-    /// y = (x − mean) / √(variance + epsilon) · weight + bias, biased variance as in PyTorch.
-    /// `output` may equal `input`. Parallel.
-    public static func layerNorm(
-        _ input: UnsafePointer<Float>, rows: Int, width: Int,
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
-        output: UnsafeMutablePointer<Float>
-    ) {
-        guard width > 0 else { return }
-        ParallelRows.forEach(count: rows, costPerRow: width * 3) { range in
-            for row in range {
-                normalizeRow(
-                    input + row * width, width: width, weight: weight, bias: bias, epsilon: epsilon,
-                    output: output + row * width)
-            }
-        }
-    }
-
-    /// LayerNorm of each of `rows` rows of `hidden` into `norm.output`, then, in the same pass,
-    /// `addend` (`width` values, or nil) added to the row of `hidden` itself:
+    /// LayerNorm of each of `rows` rows of `width` elements of `hidden` into `output`, then, in
+    /// the same pass, `addend` (`width` values, or nil) added to the row of `hidden` itself:
     ///
-    ///     norm.output[r] = LayerNorm(hidden[r])
+    ///     output[r] = (hidden[r] − mean) / √(variance + epsilon) · weight + bias
     ///     hidden[r] += addend
     ///
-    /// A pre-norm block whose output bias is added to the residual stream ahead of its GEMM
-    /// (which then accumulates onto the stream with beta = 1) needs exactly this pass.
-    /// `norm.output` may equal `hidden`; then `addend` must be nil. Parallel.
+    /// with the biased variance, as PyTorch computes it. A pre-norm block whose output bias is
+    /// added to the residual stream ahead of its GEMM (which then accumulates onto the stream
+    /// with beta = 1) needs exactly this pass. `output` must not overlap `hidden`. Parallel.
     public static func layerNorm(
-        _ hidden: UnsafeMutablePointer<Float>, rows: Int, width: Int, norm: RowNorm,
-        thenAdding addend: UnsafePointer<Float>?
+        _ hidden: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
+        output: UnsafeMutablePointer<Float>, thenAdding addend: UnsafePointer<Float>?
     ) {
         guard width > 0 else { return }
-        precondition(
-            addend == nil || UnsafePointer(norm.output) != UnsafePointer(hidden),
-            "an in-place LayerNorm cannot add to its input afterwards")
         ParallelRows.forEach(count: rows, costPerRow: width * 4) { range in
             for row in range {
                 let line = hidden + row * width
-                normalizeRow(
-                    line, width: width, weight: norm.weight, bias: norm.bias, epsilon: norm.epsilon,
-                    output: norm.output + row * width)
+                let target = output + row * width
+                let mean = RowReductions.sum(line, count: width) / Float(width)
+                let squares = RowReductions.squaredDeviation(line, count: width, from: mean)
+                let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
                 if let addend {
-                    for column in 0..<width { line[column] += addend[column] }
+                    for column in 0..<width {
+                        let value = line[column]
+                        target[column] = (value - mean) * inverse * weight[column] + bias[column]
+                        line[column] = value + addend[column]
+                    }
+                } else {
+                    for column in 0..<width {
+                        target[column] = (line[column] - mean) * inverse * weight[column] + bias[column]
+                    }
                 }
             }
         }
@@ -115,43 +104,5 @@ extension TensorKernels {
                 }
             }
         }
-    }
-
-    /// LayerNorm of one row; `output` may equal `input`.
-    @inline(__always)
-    static func normalizeRow(
-        _ input: UnsafePointer<Float>, width: Int, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>
-    ) {
-        let mean = RowReductions.sum(input, count: width) / Float(width)
-        let squares = RowReductions.squaredDeviation(input, count: width, from: mean)
-        let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
-        for column in 0..<width {
-            output[column] = (input[column] - mean) * inverse * weight[column] + bias[column]
-        }
-    }
-}
-
-/// A LayerNorm to apply to rows and where to write its result, for fused kernels such as
-/// ``TensorKernels/layerNorm(_:rows:width:norm:thenAdding:)``.
-public struct RowNorm {
-    /// `width` scale factors.
-    public let weight: UnsafePointer<Float>
-    /// `width` offsets.
-    public let bias: UnsafePointer<Float>
-    /// Added to the variance.
-    public let epsilon: Float
-    /// Row 0 of the result; rows are `width` elements apart.
-    public let output: UnsafeMutablePointer<Float>
-
-    /// A LayerNorm with `weight`, `bias` and `epsilon`, written to `output`.
-    public init(
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
-        output: UnsafeMutablePointer<Float>
-    ) {
-        self.weight = weight
-        self.bias = bias
-        self.epsilon = epsilon
-        self.output = output
     }
 }
