@@ -50,7 +50,7 @@ let package = Package(
             ]),
         .target(
             name: "Runtime",
-            dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims"]),
+            dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CArchive"]),
         .target(name: "CZooPlugin"),
         .target(
             name: "Plugins",

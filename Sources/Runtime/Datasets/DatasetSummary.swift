@@ -1,0 +1,30 @@
+/// What a full pass over a dataset found: how many items, and a digest of their ids that changes
+/// when samples are added, removed, renamed or reordered.
+public struct DatasetSummary: Sendable, Equatable, Codable {
+    /// The number of items.
+    public var count: Int
+    /// The SHA-256, in lowercase hexadecimal, of the item ids joined by `"\n"` (no final newline).
+    public var idsDigest: String
+    /// The bad samples skipped (with ``DatasetSpec/skipBad``).
+    public var skipped: Int
+
+    /// Creates a summary.
+    public init(count: Int, idsDigest: String, skipped: Int = 0) {
+        self.count = count
+        self.idsDigest = idsDigest
+        self.skipped = skipped
+    }
+
+    /// Iterates `reader` once, holding one item at a time.
+    public static func summarize(_ reader: any DatasetReader) throws(DatasetError) -> DatasetSummary {
+        let iterator = try reader.makeIterator()
+        var hash = SHA256()
+        var count = 0
+        while let item = try iterator.next() {
+            if count > 0 { hash.update(CollectionOfOne(UInt8(ascii: "\n"))) }
+            hash.update(item.id)
+            count += 1
+        }
+        return DatasetSummary(count: count, idsDigest: hash.hexDigest(), skipped: iterator.skippedCount)
+    }
+}

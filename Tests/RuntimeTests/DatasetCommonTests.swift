@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@testable import Runtime
+
+@Suite struct DatasetCommonTests {
+    typealias F = DatasetFixtures
+
+    @Test func missingPathIsNoInputForEveryFormat() throws {
+        let folder = try F.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for format in DatasetFormat.allCases {
+            let path = folder.path + "/nothing-here"
+            let error = F.error { _ = try DatasetReaders.open(DatasetSpec(path: path, format: format)) }
+            #expect(error?.kind == .noInput, "\(format)")
+            #expect(error?.message.contains(path) == true, "\(format)")
+        }
+        let relative = F.error { _ = try DatasetReaders.open(DatasetSpec(path: "data/x.jsonl", format: .jsonl)) }
+        #expect(relative?.kind == .usage)
+    }
+
+    @Test func templatesAndClassNamesFiles() throws {
+        let folder = try F.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try F.write(F.imageBytes(0), "a/x.jpg", in: folder)
+        try F.write("a photo of a {c}.\n\nthe {c}\nno placeholder\n", "bad.txt", in: folder)
+        let bad = F.error {
+            _ = try DatasetReaders.open(
+                DatasetSpec(path: folder.path, format: .imagefolder, templatesFile: folder.path + "/bad.txt"))
+        }
+        #expect(bad?.kind == .data)
+        #expect(bad?.message.hasPrefix(folder.path + "/bad.txt:4: ") == true)
+        let missing = F.error {
+            _ = try DatasetReaders.open(
+                DatasetSpec(path: folder.path, format: .imagefolder, classnamesFile: folder.path + "/none.txt"))
+        }
+        #expect(missing?.kind == .noInput)
+        try F.write([0xEF, 0xBB, 0xBF] + Array(" only \r\n".utf8), "names.txt", in: folder)
+        let reader = try DatasetReaders.open(
+            DatasetSpec(path: folder.path, format: .imagefolder, classnamesFile: folder.path + "/names.txt"))
+        #expect(reader.classNames == ["only"])
+    }
+
+    @Test func summaryDigest() throws {
+        let folder = try F.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try F.write(
+            "{\"image\": \"a.jpg\", \"id\": \"a\"}\n{\"image\": \"b.jpg\", \"id\": \"b\"}\n", "s.jsonl", in: folder)
+        let spec = DatasetSpec(path: file.path, format: .jsonl)
+        let first = try DatasetSummary.summarize(try DatasetReaders.open(spec))
+        let second = try DatasetSummary.summarize(try DatasetReaders.open(spec))
+        #expect(first == second)
+        #expect(first.count == 2)
+        #expect(first.idsDigest == SHA256.hex(Array("a\nb".utf8)))
+        // printf 'a\nb' | sha256sum
+        #expect(first.idsDigest == "7e18f737311b2dc3b2f269dd78396b0351f14fb66efa879f768cb23181883c78")
+        try F.write(
+            ["a", "b", "c"].map { "{\"image\": \"\($0).jpg\", \"id\": \"\($0)\"}\n" }.joined(),
+            "s.jsonl", in: folder)
+        let changed = try DatasetSummary.summarize(try DatasetReaders.open(spec))
+        #expect(changed.count == 3)
+        #expect(changed.idsDigest != first.idsDigest)
+    }
+
+    @Test func sha256KnownVectors() throws {
+        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // Lengths around the padding boundaries, against sha256sum.
+        let folder = try F.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for length in [55, 56, 63, 64, 65, 1000] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 13 + 5) }
+            let url = try F.write(bytes, "v\(length)", in: folder)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            process.arguments = [url.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(SHA256.hex(bytes) == String(output.prefix(64)), "length \(length)")
+        }
+    }
+
+    @Test func labelCaptioner() throws {
+        let captioner = try LabelCaptioner(
+            classNames: ["cat", "dog"], templates: ["a photo of a {c}.", "a {c} and another {c}", "{c}"])
+        #expect(captioner.allCaptions(for: 1) == ["a photo of a dog.", "a dog and another dog", "dog"])
+        let first = (0..<50).map { captioner.caption(for: $0 % 2, itemIndex: $0, epoch: 0, seed: 7) }
+        let again = (0..<50).map { captioner.caption(for: $0 % 2, itemIndex: $0, epoch: 0, seed: 7) }
+        #expect(first == again)
+        #expect(Set(first).count > 3)
+        let nextEpoch = (0..<50).map { captioner.caption(for: $0 % 2, itemIndex: $0, epoch: 1, seed: 7) }
+        let otherSeed = (0..<50).map { captioner.caption(for: $0 % 2, itemIndex: $0, epoch: 0, seed: 8) }
+        #expect(nextEpoch != first)
+        #expect(otherSeed != first)
+        #expect(first.enumerated().allSatisfy { captioner.allCaptions(for: $0.offset % 2).contains($0.element) })
+        #expect(
+            try LabelCaptioner(classNames: ["x"], templates: nil).caption(for: 0, itemIndex: 3, epoch: 2, seed: 1)
+                == "a photo of a x.")
+        #expect(F.error { _ = try LabelCaptioner(classNames: ["x"], templates: ["no placeholder"]) }?.kind == .usage)
+        #expect(F.error { _ = try LabelCaptioner(classNames: [], templates: nil) }?.kind == .usage)
+    }
+
+    @Test func specCodable() throws {
+        let spec = DatasetSpec(
+            path: "/d", format: .wds, split: "test", classnamesFile: "/c", templatesFile: nil, skipBad: true)
+        let data = try JSONEncoder().encode(spec)
+        #expect(try JSONDecoder().decode(DatasetSpec.self, from: data) == spec)
+        let minimal = try JSONDecoder().decode(DatasetSpec.self, from: Data(#"{"path": "/d", "format": "idx"}"#.utf8))
+        #expect(minimal == DatasetSpec(path: "/d", format: .idx))
+    }
+}
