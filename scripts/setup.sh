@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what zoo needs on Debian 12 when it is missing: the C libraries it links
-# (SQLite, libarchive, OpenBLAS, libjpeg-turbo, libpng, libwebp) and pkg-config. Safe to run again; does nothing when all is there.
+# (SQLite, libarchive, OpenBLAS, libjpeg-turbo, libpng, libwebp), pkg-config, and the
+# Fashion-MNIST IDX files (dataset-fashion-mnist) that the training tests and the demo use. Safe to run again; does nothing when all is there.
 set -euo pipefail
-packages=(libarchive-dev libopenblas-dev libsqlite3-dev pkg-config libjpeg62-turbo-dev libpng-dev libwebp-dev)
+packages=(libarchive-dev libopenblas-dev libsqlite3-dev pkg-config libjpeg62-turbo-dev libpng-dev libwebp-dev dataset-fashion-mnist)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -4,7 +4,7 @@ import GRDB
 /// append a new one. `identifiers` lists them in order; a catalog whose applied list holds a
 /// name not in it was written by a newer zoo.
 enum CatalogMigrations {
-    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names"]
+    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names", "v4-training-results"]
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -105,6 +105,16 @@ enum CatalogMigrations {
                 ALTER TABLE plugin ADD COLUMN summary TEXT NOT NULL DEFAULT '';
                 UPDATE plugin SET name = 'plugin-' || id WHERE name = '';
                 CREATE UNIQUE INDEX plugin_name ON plugin(name COLLATE NOCASE);
+                """)
+        }
+        migrator.registerMigration(identifiers[3]) { db in
+            // Training results kept next to each projector (final loss, per-epoch history) and a
+            // dataset's item count and item-list digest once a command has read it through.
+            try db.execute(sql: """
+                ALTER TABLE projector ADD COLUMN final_loss REAL;
+                ALTER TABLE projector ADD COLUMN history TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE dataset ADD COLUMN item_count INTEGER;
+                ALTER TABLE dataset ADD COLUMN ids_digest TEXT;
                 """)
         }
         return migrator

@@ -38,6 +38,23 @@ public final class ModelZoo: Sendable {
         return released
     }
 
+    /// Stores a trained or imported projector folder (config.json + projector.safetensors) and
+    /// records `projector` for it, in one step: nothing is left in the catalog on failure.
+    public func addProjector(_ projector: ProjectorRecord, from folder: CheckpointFolder) throws -> ProjectorRecord {
+        try store.withLock(exclusive: false) {
+            let stored = try store.add(folder, link: false)
+            return try catalog.insertProjector(projector, stored: stored)
+        }
+    }
+
+    /// Removes the projector `pair` names, its evaluations, and its stored files when nothing
+    /// else uses them.
+    public func removeProjector(_ pair: PairReference) throws -> ProjectorEntry {
+        let (entry, released) = try catalog.removeProjector(pair)
+        if let released { try deleteUnused([released]) }
+        return entry
+    }
+
     /// Deletes store folders whose catalog rows are gone (re-checked under the exclusive lock).
     private func deleteUnused(_ digests: [String]) throws {
         try store.withLock(exclusive: true) {

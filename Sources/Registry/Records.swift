@@ -108,9 +108,14 @@ public struct ProjectorRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
     /// Version label, e.g. `v1`; unique per encoder pair.
     public var tag: String
     public var createdAt: Date
+    /// The mean training loss of the last epoch, when the projector was trained here.
+    public var finalLoss: Double? = nil
+    /// Per-epoch training history, JSON text (`[{"epoch", "loss", "lr", "temperature", "seconds"}]`).
+    public var history: String = "[]"
 
     enum CodingKeys: String, CodingKey {
-        case id, architecture, tag
+        case id, architecture, tag, history
+        case finalLoss = "final_loss"
         case visionEncoderId = "vision_encoder_id"
         case textEncoderId = "text_encoder_id"
         case checkpointDigest = "checkpoint_digest"
@@ -135,10 +140,16 @@ public struct DatasetRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     /// Extra settings (class names file, templates file, …), JSON text.
     public var options: String
     public var createdAt: Date
+    /// The number of items, once a command has read the whole dataset.
+    public var itemCount: Int? = nil
+    /// SHA-256 of the item ids joined by newlines, once known.
+    public var idsDigest: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, name, path, format, task, split, options
         case createdAt = "created_at"
+        case itemCount = "item_count"
+        case idsDigest = "ids_digest"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -11,6 +11,10 @@ public struct ZooHome: Sendable {
     public var catalogURL: URL { url.appendingPathComponent("zoo.sqlite") }
     /// The content-addressed checkpoint store.
     public var checkpointsURL: URL { url.appendingPathComponent("checkpoints") }
+    /// Embedding caches, one folder per encoder, preprocessing and input set.
+    public var embeddingCacheURL: URL { url.appendingPathComponent("cache/embeddings") }
+    /// Training runs: epoch checkpoints and settings, one folder per pair and tag.
+    public var runsURL: URL { url.appendingPathComponent("runs") }
 
     /// Uses `url` as the home without touching the file system.
     public init(url: URL) { self.url = url.standardizedFileURL }

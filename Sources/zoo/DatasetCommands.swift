@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import Registry
+import Runtime
+
+/// `zoo dataset …`: register, list, show and remove datasets.
+struct DatasetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataset",
+        abstract: "Register, list, show and remove datasets (WebDataset shards, ImageFolder, JSONL, IDX).",
+        subcommands: [DatasetAdd.self, DatasetList.self, DatasetShow.self, DatasetRemove.self])
+}
+
+extension DatasetFormat: ExpressibleByArgument {}
+extension DatasetTask: ExpressibleByArgument {}
+
+/// `zoo dataset add NAME --path P --format F …`
+struct DatasetAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Register a dataset after checking that its layout can be read (the data stays where it is).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Unique name, e.g. fashion-mnist-train.")
+    var name: String
+
+    @Option(help: ArgumentHelp("Folder, file or shard pattern (e.g. /data/pairs-{00000..00123}.tar).", valueName: "path"))
+    var path: String
+
+    @Option(help: "Layout: wds, imagefolder, jsonl or idx.")
+    var format: DatasetFormat
+
+    @Option(help: "pairs, classification or retrieval (default: what the layout holds).")
+    var task: DatasetTask?
+
+    @Option(help: ArgumentHelp("Class names, one per line (default: the layout's, e.g. classnames.txt).", valueName: "file"))
+    var classnames: String?
+
+    @Option(help: ArgumentHelp("Zero-shot prompt templates, one per line with {c} (default: the layout's).", valueName: "file"))
+    var templates: String?
+
+    @Option(help: ArgumentHelp("Make image–caption pairs from the labels: templates with {c}, one drawn per image and epoch.", valueName: "file"))
+    var captionsFromLabels: String?
+
+    @Option(help: "Split to read where the layout has several (wds: test; idx and jsonl: train).")
+    var split: String?
+
+    @Flag(help: "Skip bad samples (counted) instead of stopping at the first.")
+    var skipBad = false
+
+    @Flag(help: "Replace a registered dataset of the same name.")
+    var replace = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let spec = DatasetSpec(
+            path: Paths.absolute(path), format: format, split: split,
+            classnamesFile: classnames.map(Paths.absolute), templatesFile: templates.map(Paths.absolute), skipBad: skipBad)
+        let reader = try DatasetOpening.reader(spec)
+        var chosenTask = task ?? reader.defaultTask
+        var captionTemplates: [String]?
+        if let captionsFromLabels {
+            guard task == nil || task == .pairs else {
+                throw ZooError(.usage, "--captions-from-labels makes pairs; drop --task \(task!.rawValue) or the option")
+            }
+            guard reader.classNames != nil else {
+                throw ZooError(.usage, "--captions-from-labels needs class names: pass --classnames FILE (one name per line, in label order)")
+            }
+            captionTemplates = try DatasetOpening.templates(Paths.absolute(captionsFromLabels))
+            chosenTask = .pairs
+        }
+        if chosenTask == .classification && reader.classNames == nil {
+            throw ZooError(.usage, "a classification dataset needs class names: pass --classnames FILE (one name per line, in label order)")
+        }
+        let first = try DatasetOpening.firstItem(reader)
+        if chosenTask == .classification && first.label == nil {
+            throw ZooError(.data, "item '\(first.id)' of '\(spec.path)' has no label; a classification dataset needs one per item")
+        }
+        if chosenTask != .classification && captionTemplates == nil && first.captions.isEmpty {
+            throw ZooError(.data, "item '\(first.id)' of '\(spec.path)' has no caption; pass --captions-from-labels TEMPLATES to make pairs from labels, or --task classification")
+        }
+        let options = DatasetOptions(
+            classnamesFile: spec.classnamesFile, templatesFile: spec.templatesFile,
+            captionTemplatesFile: captionsFromLabels.map(Paths.absolute), skipBad: skipBad)
+        let zoo = try global.openZoo()
+        let record = try zoo.catalog.addDataset(
+            NewDataset(name: name, path: spec.path, format: format.rawValue, task: chosenTask.rawValue,
+                       split: split, options: try options.jsonText()),
+            replace: replace)
+        if output.json {
+            try Output.json(DatasetJSON.object(record, reader: reader))
+        } else {
+            let classes = reader.classNames.map { ", \($0.count) classes" } ?? ""
+            print("registered \(chosenTask.rawValue) dataset '\(record.name)' (\(format.rawValue) at \(spec.path)\(classes))")
+        }
+    }
+}
+
+/// `zoo dataset list`
+struct DatasetList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List registered datasets.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let records = try zoo.catalog.datasets()
+        if output.json {
+            try Output.json(records.map { DatasetJSON.object($0, reader: nil) })
+            return
+        }
+        if records.isEmpty {
+            print("no datasets registered; add one with 'zoo dataset add NAME --path P --format F'")
+            return
+        }
+        Output.table(
+            ["NAME", "FORMAT", "TASK", "SPLIT", "ITEMS", "PATH"],
+            records.map { [$0.name, $0.format, $0.task, $0.split ?? "-", $0.itemCount.map(String.init) ?? "?", $0.path] })
+    }
+}
+
+/// `zoo dataset show NAME [--count]`
+struct DatasetShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one dataset; --count reads it through.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Dataset name.")
+    var name: String
+
+    @Flag(help: "Read every item to count them and digest the item ids (recorded in the catalog).")
+    var count = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        var record = try zoo.catalog.dataset(named: name)
+        let reader = try DatasetOpening.reader(record)
+        if count {
+            let summary = try DatasetOpening.summary(reader)
+            try zoo.catalog.recordDatasetSummary(id: record.id!, itemCount: summary.count, idsDigest: summary.idsDigest)
+            record = try zoo.catalog.dataset(named: name)
+        }
+        if output.json {
+            try Output.json(DatasetJSON.object(record, reader: reader))
+            return
+        }
+        let options = DatasetOptions.parse(record.options)
+        var rows: [[String]] = [
+            ["name", record.name], ["format", record.format], ["task", record.task], ["path", record.path],
+            ["split", record.split ?? "-"],
+            ["items", record.itemCount.map(String.init) ?? "unknown (zoo dataset show --count)"],
+            ["ids digest", record.idsDigest ?? "-"],
+            ["classes", reader.classNames.map { "\($0.count): " + $0.prefix(10).joined(separator: ", ") + ($0.count > 10 ? ", …" : "") } ?? "-"],
+            ["templates", reader.templates.map { "\($0.count)" } ?? "-"],
+        ]
+        if let file = options.captionTemplatesFile { rows.append(["captions from labels", file]) }
+        if options.skipBad { rows.append(["skip bad", "yes"]) }
+        rows.append(["added", Output.date(record.createdAt)])
+        Output.table(["FIELD", "VALUE"], rows)
+    }
+}
+
+/// `zoo dataset remove NAME`
+struct DatasetRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Forget a dataset and its evaluations; the data is left alone.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Dataset name.")
+    var name: String
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let removed = try zoo.catalog.removeDataset(named: name)
+        print("removed dataset '\(removed.name)' (\(removed.path) was left in place)")
+    }
+}
+
+/// The dataset settings kept in the catalog row's `options` JSON.
+struct DatasetOptions: Codable, Equatable {
+    var classnamesFile: String?
+    var templatesFile: String?
+    /// Templates that turn labels into captions (`--captions-from-labels`).
+    var captionTemplatesFile: String?
+    var skipBad = false
+
+    enum CodingKeys: String, CodingKey {
+        case classnamesFile = "classnames_file"
+        case templatesFile = "templates_file"
+        case captionTemplatesFile = "captions_from_labels"
+        case skipBad = "skip_bad"
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    static func parse(_ text: String) -> DatasetOptions {
+        (try? JSONDecoder().decode(DatasetOptions.self, from: Data(text.utf8))) ?? DatasetOptions()
+    }
+}
+
+/// JSON shape of a dataset (docs/CLI.md).
+enum DatasetJSON {
+    static func object(_ record: DatasetRecord, reader: (any DatasetReader)?) -> [String: Any] {
+        var object: [String: Any] = [
+            "name": record.name, "path": record.path, "format": record.format, "task": record.task,
+            "split": record.split ?? NSNull(), "options": Output.embedded(record.options),
+            "items": record.itemCount ?? NSNull(), "ids_digest": record.idsDigest ?? NSNull(),
+            "created_at": Output.date(record.createdAt),
+        ]
+        if let reader {
+            object["classnames"] = reader.classNames ?? NSNull()
+            object["templates"] = reader.templates ?? NSNull()
+        }
+        return object
+    }
+}
+
+/// Path helpers.
+enum Paths {
+    /// `path` made absolute against the current directory, with `~` expanded.
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return expanded }
+        return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded)
+    }
+}

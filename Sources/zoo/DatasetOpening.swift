@@ -1,0 +1,75 @@
+import Foundation
+import Registry
+import Runtime
+
+/// Opens datasets for commands, turning reader errors into zoo errors with exit codes.
+enum DatasetOpening {
+    /// The reader for a spec.
+    static func reader(_ spec: DatasetSpec) throws -> any DatasetReader {
+        do { return try DatasetReaders.open(spec) } catch { throw ZooError.dataset(error) }
+    }
+
+    /// The reader for a catalog row.
+    static func reader(_ record: DatasetRecord) throws -> any DatasetReader {
+        try reader(spec(record))
+    }
+
+    /// The reader spec a catalog row describes.
+    static func spec(_ record: DatasetRecord) throws -> DatasetSpec {
+        guard let format = DatasetFormat(rawValue: record.format) else {
+            throw ZooError(.data, "dataset '\(record.name)' has format '\(record.format)', which this zoo cannot read")
+        }
+        let options = DatasetOptions.parse(record.options)
+        return DatasetSpec(
+            path: record.path, format: format, split: record.split, classnamesFile: options.classnamesFile,
+            templatesFile: options.templatesFile, skipBad: options.skipBad)
+    }
+
+    /// The first item, or 66 when the dataset is empty.
+    static func firstItem(_ reader: any DatasetReader) throws -> DatasetItem {
+        let item: DatasetItem?
+        do { item = try reader.makeIterator().next() } catch { throw ZooError.dataset(error) }
+        guard let item else {
+            throw ZooError(.noInput, "dataset at '\(reader.spec.path)' has no items; check --path, --format and --split")
+        }
+        return item
+    }
+
+    /// Count and id digest, reading the dataset through.
+    static func summary(_ reader: any DatasetReader) throws -> DatasetSummary {
+        do { return try DatasetSummary.summarize(reader) } catch { throw ZooError.dataset(error) }
+    }
+
+    /// Caption templates from a file: one per line, each with `{c}`.
+    static func templates(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ZooError(.noInput, "templates file '\(path)' cannot be read; check the path")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ZooError(.data, "templates file '\(path)' is not UTF-8 text")
+        }
+        var templates: [String] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            guard trimmed.contains("{c}") else {
+                throw ZooError(.data, "\(path):\(number + 1): template '\(trimmed)' has no {c} where the class name goes")
+            }
+            templates.append(trimmed)
+        }
+        guard !templates.isEmpty else { throw ZooError(.data, "templates file '\(path)' holds no templates") }
+        return templates
+    }
+}
+
+extension ZooError {
+    /// The CLI's view of a dataset failure.
+    static func dataset(_ error: DatasetError) -> ZooError {
+        switch error.kind {
+        case .usage: return ZooError(.usage, error.description)
+        case .data: return ZooError(.data, error.description)
+        case .noInput: return ZooError(.noInput, error.description)
+        case .io: return ZooError(.io, error.description)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Registry
+import Runtime
+
+/// `zoo embed ENCODER DATASET …`: fill the embedding cache.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Run an encoder once over a dataset and cache its outputs in the zoo home (resumable; training and evaluation reuse them).",
+        discussion: """
+            A vision encoder embeds the dataset's images, keyed by item id. A text encoder embeds the \
+            dataset's captions (or, for a classification dataset, its prompts), keyed by the text. \
+            Items already cached are skipped, so an interrupted run continues where it stopped. \
+            With --shard K/N only items whose index modulo N is K are embedded; copy the seg-*.safetensors \
+            files of every shard's cache folder into one to merge them.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Encoder name or alias.")
+    var encoder: String
+
+    @Argument(help: "Dataset name.")
+    var dataset: String
+
+    @Flag(help: "Also cache token states (token projectors need them).")
+    var tokens = false
+
+    @Option(help: "Element type on disk: f32 or f16.")
+    var dtype: EmbeddingDType = .f32
+
+    @Option(help: ArgumentHelp("Embed only items whose index modulo N is K.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: "Items per encoder batch.")
+    var batch = 32
+
+    @Flag(help: "Skip images that cannot be decoded (counted) instead of stopping.")
+    var skipBad = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let entry = try zoo.catalog.encoder(named: encoder)
+        let record = try zoo.catalog.dataset(named: dataset)
+        let reader = try DatasetOpening.reader(record)
+        var settings = Embedding.Settings(tokens: tokens, dtype: dtype, batch: batch, skipBad: skipBad)
+        if let shard { settings.shard = try ShardSelection(parsing: shard) }
+        let contents = try Embedding.contents(zoo: zoo, dataset: record, reader: reader)
+        let cache: EmbeddingCache
+        let encoded: Int
+        switch entry.record.modality {
+        case .vision:
+            (cache, encoded, _) = try Embedding.images(zoo: zoo, encoder: entry, dataset: record, reader: reader, contents: contents, settings: settings)
+        case .text:
+            let texts = Embedding.texts(of: contents, reader: reader, task: record.task)
+            (cache, encoded) = try Embedding.texts(zoo: zoo, encoder: entry, texts: texts, settings: settings, label: "'\(record.name)'")
+        }
+        if output.json {
+            try Output.json([
+                "encoder": entry.name, "dataset": record.name, "cache": cache.folder.path, "cached": cache.count,
+                "encoded": encoded, "tokens": cache.layout.tokens, "dtype": cache.layout.dtype.rawValue,
+            ] as [String: Any])
+        } else {
+            print("\(entry.name) × \(record.name): \(cache.count) embeddings cached in \(cache.folder.path) (\(encoded) computed now)")
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Registry
+import Runtime
+
+/// `K/N`: this machine's part of a dataset, items whose index modulo N is K.
+struct ShardSelection: Equatable {
+    var index = 0
+    var count = 1
+
+    /// Parses `K/N` with 0 ≤ K < N.
+    init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 0, k < n else {
+            throw ZooError(.usage, "--shard '\(text)' is not K/N with 0 <= K < N, e.g. --shard 0/4")
+        }
+        index = k
+        count = n
+    }
+
+    init() {}
+
+    /// Whether item number `position` belongs to this shard.
+    func contains(_ position: Int) -> Bool { position % count == index }
+
+    /// The label of this shard's cache segments.
+    var label: String { "s\(index)of\(count)" }
+}
+
+/// Fills embedding caches for commands (`zoo embed`, and `zoo train` for what is missing):
+/// only items not yet cached are encoded, and the encoder is not even loaded when none are.
+enum Embedding {
+    /// Settings shared by both modalities.
+    struct Settings {
+        var tokens: Bool
+        var dtype: EmbeddingDType
+        var shard = ShardSelection()
+        var batch = 32
+        var skipBad = false
+    }
+
+    /// Makes sure every image of `dataset` in the shard is in the image cache of `encoder`.
+    static func images(
+        zoo: ModelZoo, encoder entry: EncoderEntry, dataset: DatasetRecord, reader: any DatasetReader,
+        contents: DatasetContents, settings: Settings
+    ) throws -> (cache: EmbeddingCache, encoded: Int, failures: Int) {
+        let folder = EmbeddingCaches.imageFolder(home: zoo.home, encoder: entry, dataset: dataset, tokens: settings.tokens, dtype: settings.dtype)
+        let existing = try EmbeddingCaches.open(folder)
+        var missing = Set<String>()
+        for (position, id) in contents.ids.enumerated() where settings.shard.contains(position) {
+            if existing?.contains(id) != true { missing.insert(id) }
+        }
+        if let existing, missing.isEmpty { return (existing, 0, 0) }
+        let (_, encoder, preprocessor) = try EncoderLoading.visionEncoder(entry.name, zoo: zoo)
+        guard let preprocessor else {
+            throw ZooError(.data, "encoder '\(entry.name)' has no preprocessor_config.json, so zoo cannot prepare dataset images for it; re-add it from a folder that has one")
+        }
+        let layout = EmbeddingCacheLayout(pooledWidth: encoder.width, tokenWidth: encoder.width, tokens: settings.tokens, dtype: settings.dtype)
+        let writer: EmbeddingCacheWriter
+        do { writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label) } catch { throw ZooError.cache(error) }
+        let iterator: any DatasetIterator
+        do { iterator = try reader.makeIterator() } catch { throw ZooError.dataset(error) }
+        let wanted = missing
+        let loader = DatasetImageLoader(
+            iterator: iterator, preprocessor: preprocessor, batchSize: settings.batch, skipBad: settings.skipBad,
+            include: { wanted.contains($0.id) })
+        let bar = ProgressBar("embed \(entry.name) \(dataset.name)", total: missing.count, unit: "images")
+        let outcome: EmbeddingOutcome
+        do {
+            outcome = try EmbeddingJobs.embedImages(loader: loader, encoder: encoder, writer: writer) { progress in
+                bar.update(done: progress.encoded + progress.failed, seconds: progress.seconds)
+            }
+        } catch let error as DatasetLoadError {
+            switch error {
+            case .dataset(let inner): throw ZooError.dataset(inner)
+            case .image: throw ZooError(.data, error.description)
+            }
+        } catch let error as EmbeddingCacheError {
+            throw ZooError.cache(error)
+        }
+        let rate = outcome.seconds > 0 ? Double(outcome.encoded) / outcome.seconds : 0
+        var summary = String(format: "embedded %d images of '%@' with '%@' in %.1f s (%.1f images/s)", outcome.encoded, dataset.name, entry.name, outcome.seconds, rate)
+        if !outcome.failures.isEmpty {
+            summary += "; skipped \(outcome.failures.count) bad images (first: \(outcome.failures[0].id): \(outcome.failures[0].reason))"
+        }
+        bar.finish(summary)
+        guard let cache = try EmbeddingCaches.open(folder) else {
+            throw ZooError(.software, "the cache '\(folder.path)' vanished while it was being built")
+        }
+        return (cache, outcome.encoded, outcome.failures.count)
+    }
+
+    /// Makes sure every text of `texts` (those of the shard) is in the text cache of `encoder`.
+    static func texts(zoo: ModelZoo, encoder entry: EncoderEntry, texts: [String], settings: Settings, label: String) throws -> (cache: EmbeddingCache, encoded: Int) {
+        let folder = EmbeddingCaches.textFolder(home: zoo.home, encoder: entry, tokens: settings.tokens, dtype: settings.dtype)
+        let existing = try EmbeddingCaches.open(folder)
+        let missing = texts.enumerated().filter { settings.shard.contains($0.offset) && existing?.contains($0.element) != true }.map(\.element)
+        if let existing, missing.isEmpty { return (existing, 0) }
+        let (_, encoder) = try EncoderLoading.textEncoder(entry.name, zoo: zoo)
+        let probe = try encoder.encode([missing.first ?? "a"])
+        let layout = EmbeddingCacheLayout(
+            pooledWidth: probe.pooled.dimension(1), tokenWidth: probe.tokens.dimension(2), tokens: settings.tokens, dtype: settings.dtype)
+        let bar = ProgressBar("embed \(entry.name) \(label)", total: missing.count, unit: "texts")
+        let outcome: EmbeddingOutcome
+        do {
+            let writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
+            outcome = try EmbeddingJobs.embedTexts(missing, encoder: encoder, writer: writer, batchSize: settings.batch) { progress in
+                bar.update(done: progress.encoded, seconds: progress.seconds)
+            }
+        } catch let error as EmbeddingCacheError {
+            throw ZooError.cache(error)
+        }
+        let rate = outcome.seconds > 0 ? Double(outcome.encoded) / outcome.seconds : 0
+        bar.finish(String(format: "embedded %d texts of %@ with '%@' in %.1f s (%.1f texts/s)", outcome.encoded, label, entry.name, outcome.seconds, rate))
+        guard let cache = try EmbeddingCaches.open(folder) else {
+            throw ZooError(.software, "the cache '\(folder.path)' vanished while it was being built")
+        }
+        return (cache, outcome.encoded)
+    }
+
+    /// Reads a dataset's ids and captions, recording its size and id digest in the catalog.
+    static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader) throws -> DatasetContents {
+        let options = DatasetOptions.parse(dataset.options)
+        let templates = try options.captionTemplatesFile.map(DatasetOpening.templates)
+        let contents: DatasetContents
+        do { contents = try DatasetContents.read(reader, captionTemplates: templates) } catch { throw ZooError.dataset(error) }
+        guard !contents.ids.isEmpty else {
+            throw ZooError(.noInput, "dataset '\(dataset.name)' has no items at '\(dataset.path)'")
+        }
+        let digest = ContentHash.sha256(contents.ids.joined(separator: "\n"))
+        if dataset.itemCount != contents.ids.count || dataset.idsDigest != digest {
+            try zoo.catalog.recordDatasetSummary(id: dataset.id!, itemCount: contents.ids.count, idsDigest: digest)
+        }
+        return contents
+    }
+
+    /// The texts a dataset needs embedded: its captions, or for a classification dataset its
+    /// prompts (templates × class names).
+    static func texts(of contents: DatasetContents, reader: any DatasetReader, task: String) -> [String] {
+        if task == DatasetTask.classification.rawValue, let names = reader.classNames {
+            let templates = reader.templates ?? ["a photo of a {c}."]
+            return names.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
+        }
+        return contents.uniqueCaptions
+    }
+}

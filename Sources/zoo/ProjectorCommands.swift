@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Registry
+import Runtime
+
+/// `zoo projector …`: list, show and remove trained projectors.
+struct ProjectorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "projector", abstract: "List, show and remove trained projector pairs.",
+        subcommands: [ProjectorList.self, ProjectorShow.self, ProjectorRemove.self])
+}
+
+/// `zoo projector list [PAIR]`
+struct ProjectorList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List projectors, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Only this pair (VISION+TEXT).")
+    var pair: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let entries = try zoo.catalog.projectors(for: try pair.map(PairReference.init(parsing:)))
+        if output.json {
+            try Output.json(entries.map(ProjectorJSON.object))
+            return
+        }
+        if entries.isEmpty {
+            print("no projectors; train one with 'zoo train VISION+TEXT --data DATASET'")
+            return
+        }
+        Output.table(
+            ["PAIR", "KIND", "WIDTH", "FINAL LOSS", "DATA", "CHECKPOINT", "CREATED"],
+            entries.map { entry in
+                let architecture = Output.embedded(entry.record.architecture) as? [String: Any]
+                let data = Output.embedded(entry.record.dataSummary) as? [String: Any]
+                return [
+                    entry.reference, architecture?["input"] as? String ?? "?",
+                    (architecture?["output_width"] as? Int).map(String.init) ?? "?",
+                    entry.record.finalLoss.map { String(format: "%.4f", $0) } ?? "-",
+                    data?["dataset"] as? String ?? "-", String(entry.record.checkpointDigest.prefix(12)),
+                    Output.date(entry.record.createdAt),
+                ]
+            })
+    }
+}
+
+/// `zoo projector show PAIR[@TAG]`
+struct ProjectorShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a projector: architecture, training settings, data, history and checkpoint digest.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "VISION+TEXT[@TAG] (newest tag when omitted).")
+    var pair: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let zoo = try global.openZoo()
+        let entry = try zoo.catalog.projectorEntry(for: try PairReference(parsing: pair))
+        if output.json {
+            try Output.json(ProjectorJSON.object(entry))
+            return
+        }
+        let record = entry.record
+        var rows: [[String]] = [
+            ["pair", entry.reference], ["checkpoint", record.checkpointDigest],
+            ["architecture", record.architecture], ["training", record.trainingConfig], ["data", record.dataSummary],
+            ["final loss", record.finalLoss.map { String(format: "%.6f", $0) } ?? "-"],
+            ["created", Output.date(record.createdAt)],
+        ]
+        if let history = Output.embedded(record.history) as? [[String: Any]], !history.isEmpty {
+            let losses = history.compactMap { $0["loss"] as? Double }.map { String(format: "%.4f", $0) }
+            rows.append(["loss by epoch", losses.joined(separator: " ")])
+        }
+        Output.table(["FIELD", "VALUE"], rows)
+    }
+}
+
+/// `zoo projector remove PAIR@TAG`
+struct ProjectorRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a projector, its evaluations, and its stored files when nothing else uses them.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "VISION+TEXT@TAG.")
+    var pair: String
+
+    func run() throws {
+        let reference = try PairReference(parsing: pair)
+        guard reference.tag != nil else {
+            throw ZooError(.usage, "name the version to remove: \(reference)@TAG ('zoo projector list \(reference)' shows the tags)")
+        }
+        let zoo = try global.openZoo()
+        let removed = try zoo.removeProjector(reference)
+        print("removed projector \(removed.reference)")
+    }
+}
+
+/// JSON shape of a projector (docs/CLI.md).
+enum ProjectorJSON {
+    static func object(_ entry: ProjectorEntry) -> [String: Any] {
+        let record = entry.record
+        return [
+            "pair": entry.reference, "vision": entry.visionName, "text": entry.textName, "tag": record.tag,
+            "checkpoint_digest": record.checkpointDigest,
+            "architecture": Output.embedded(record.architecture),
+            "training_config": Output.embedded(record.trainingConfig),
+            "data_summary": Output.embedded(record.dataSummary),
+            "final_loss": record.finalLoss ?? NSNull(),
+            "history": Output.embedded(record.history),
+            "created_at": Output.date(record.createdAt),
+        ]
+    }
+}

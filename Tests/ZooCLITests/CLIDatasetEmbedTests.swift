@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// `zoo dataset` and `zoo embed` through the real binary on a Fashion-MNIST subset.
+@Suite("zoo dataset and embed", .serialized)
+struct CLIDatasetEmbedTests {
+    /// A home with the 28 px DINOv2 registered as `dino` and a 96-image training subset.
+    private func prepared() throws -> (ZooRunner, URL) {
+        let zoo = ZooRunner()
+        let data = zoo.scratch.appendingPathComponent("fmnist")
+        try TrainingFixtures.subset(count: 96, into: data)
+        try #require(try zoo.run(["encoder", "add", "dino", "--from", TrainingFixtures.mnistViT]).status == 0)
+        return (zoo, data)
+    }
+
+    @Test("dataset add, list, show --count and remove; bad input is refused with its exit code")
+    func datasetCommands() throws {
+        try #require(TrainingFixtures.available, "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
+        let (zoo, data) = try prepared()
+        let add = try zoo.run([
+            "dataset", "add", "fm", "--path", data.path, "--format", "idx", "--classnames", TrainingFixtures.classNames,
+            "--captions-from-labels", TrainingFixtures.captionTemplates, "--json",
+        ])
+        #expect(add.status == 0, "\(add.stderr)")
+        let added = try #require(try add.json() as? [String: Any])
+        #expect(added["task"] as? String == "pairs")
+        #expect((added["classnames"] as? [String])?.count == 10)
+
+        let show = try zoo.run(["dataset", "show", "fm", "--count", "--json"])
+        let shown = try #require(try show.json() as? [String: Any])
+        #expect(shown["items"] as? Int == 96)
+        #expect((shown["ids_digest"] as? String)?.count == 64)
+        let list = try #require(try zoo.run(["dataset", "list", "--json"]).json() as? [[String: Any]])
+        #expect(list.map { $0["name"] as? String } == ["fm"])
+
+        // Same name again: 65. Unknown dataset: 66 with a suggestion. Missing path: 66.
+        #expect(try zoo.run(["dataset", "add", "fm", "--path", data.path, "--format", "idx", "--task", "classification",
+                             "--classnames", TrainingFixtures.classNames]).status == 65)
+        let unknown = try zoo.run(["dataset", "show", "fn"])
+        #expect(unknown.status == 66)
+        #expect(unknown.stderr.contains("'fm'"))
+        #expect(try zoo.run(["dataset", "add", "gone", "--path", "/nonexistent/fm", "--format", "idx"]).status == 66)
+        // A classification dataset without class names is a usage error.
+        #expect(try zoo.run(["dataset", "add", "nocls", "--path", data.path, "--format", "idx", "--task", "classification"]).status == 64)
+
+        // A wrong IDX magic is a data error naming the file.
+        let broken = zoo.scratch.appendingPathComponent("broken")
+        try FileManager.default.copyItem(at: data, to: broken)
+        let imagesFile = broken.appendingPathComponent("train-images-idx3-ubyte")
+        var bytes = try Data(contentsOf: imagesFile)
+        bytes[3] = 0x07
+        try bytes.write(to: imagesFile)
+        let bad = try zoo.run(["dataset", "add", "broken", "--path", broken.path, "--format", "idx", "--classnames", TrainingFixtures.classNames, "--task", "classification"])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("train-images-idx3-ubyte"))
+
+        // A caption template without {c} names the file and line.
+        let templates = zoo.scratch.appendingPathComponent("templates.txt")
+        try Data("a photo of a {c}.\na photo without a slot\n".utf8).write(to: templates)
+        let badTemplate = try zoo.run(["dataset", "add", "t", "--path", data.path, "--format", "idx", "--classnames",
+                                       TrainingFixtures.classNames, "--captions-from-labels", templates.path])
+        #expect(badTemplate.status == 65)
+        #expect(badTemplate.stderr.contains("templates.txt:2"))
+
+        #expect(try zoo.run(["dataset", "remove", "fm"]).status == 0)
+        #expect((try zoo.run(["dataset", "list", "--json"]).json() as? [Any])?.isEmpty == true)
+    }
+
+    @Test("embed caches once: a second run computes nothing; shards fill one cache; damaged segments are named")
+    func embedCache() throws {
+        try #require(TrainingFixtures.available, "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
+        let (zoo, data) = try prepared()
+        try #require(try zoo.run(["dataset", "add", "fm", "--path", data.path, "--format", "idx", "--classnames",
+                                  TrainingFixtures.classNames, "--task", "classification"]).status == 0)
+        // Two shards, as two machines would compute them, land in the same cache folder.
+        let first = try #require(try zoo.run(["embed", "dino", "fm", "--tokens", "--shard", "0/2", "--json"]).json() as? [String: Any])
+        #expect(first["encoded"] as? Int == 48)
+        #expect(first["cached"] as? Int == 48)
+        let second = try #require(try zoo.run(["embed", "dino", "fm", "--tokens", "--shard", "1/2", "--json"]).json() as? [String: Any])
+        #expect(second["encoded"] as? Int == 48)
+        #expect(second["cached"] as? Int == 96)
+        #expect(first["cache"] as? String == second["cache"] as? String)
+        // Everything cached: no forward pass.
+        let again = try #require(try zoo.run(["embed", "dino", "fm", "--tokens", "--json"]).json() as? [String: Any])
+        #expect(again["encoded"] as? Int == 0)
+        #expect(again["cached"] as? Int == 96)
+
+        // f16 is a separate cache; a bad shard spec is a usage error.
+        let half = try #require(try zoo.run(["embed", "dino", "fm", "--dtype", "f16", "--json"]).json() as? [String: Any])
+        #expect(half["encoded"] as? Int == 96)
+        #expect(half["cache"] as? String != first["cache"] as? String)
+        #expect(try zoo.run(["embed", "dino", "fm", "--shard", "2/2"]).status == 64)
+
+        // A damaged segment is a data error naming it.
+        let folder = URL(fileURLWithPath: try #require(first["cache"] as? String))
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).first { $0.hasPrefix("seg-") })
+        try Data("not a safetensors file".utf8).write(to: folder.appendingPathComponent(segment))
+        let damaged = try zoo.run(["embed", "dino", "fm", "--tokens"])
+        #expect(damaged.status == 65)
+        #expect(damaged.stderr.contains(segment))
+    }
+}
