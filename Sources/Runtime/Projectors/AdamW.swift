@@ -29,26 +29,73 @@ public struct AdamW: Sendable {
         self.weightDecay = weightDecay
     }
 
+    /// Creates an optimiser that continues from `state` (saved through ``state``), so that
+    /// resuming gives bit-identical updates.
+    public init(state: AdamWState, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.02) {
+        self.init(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+        self.state = state
+    }
+
+    /// The step count and the moments of every parameter updated so far, by name.
+    ///
+    /// - Precondition (setting): every name has both moments, of equal length.
+    public var state: AdamWState {
+        get { AdamWState(step: step, firstMoments: firstMoments, secondMoments: secondMoments) }
+        set {
+            precondition(newValue.step >= 0, "AdamW: negative step \(newValue.step)")
+            precondition(Set(newValue.firstMoments.keys) == Set(newValue.secondMoments.keys), "AdamW: first and second moments name different parameters")
+            for (name, first) in newValue.firstMoments {
+                precondition(newValue.secondMoments[name]?.count == first.count, "AdamW: moments of \(name) differ in length")
+            }
+            step = newValue.step
+            firstMoments = newValue.firstMoments
+            secondMoments = newValue.secondMoments
+        }
+    }
+
     /// Applies one update with learning rate `learningRate` to every parameter in place, from
     /// its current gradient. Gradients are left as they are.
+    ///
+    /// The arithmetic follows PyTorch's single-tensor AdamW step in Float: m ← m + (1−β₁)(g − m)
+    /// (`lerp`), v ← β₂v + (1−β₂)g², p ← p·(1 − lr·λ), p ← p − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε),
+    /// with the bias corrections computed once per step in Double.
     public mutating func update(_ parameters: inout [ProjectorParameter], learningRate: Float) {
         step += 1
         let correction1 = 1 - Foundation.pow(Double(beta1), Double(step))
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(step))
+        let stepSize = Float(Double(learningRate) / correction1)
+        let correction2Root = Float(correction2.squareRoot())
+        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
+        let (oneMinusBeta1, oneMinusBeta2) = (1 - beta1, 1 - beta2)
         for index in parameters.indices {
             let name = parameters[index].name
-            var first = firstMoments[name] ?? [Float](repeating: 0, count: parameters[index].count)
-            var second = secondMoments[name] ?? [Float](repeating: 0, count: parameters[index].count)
-            precondition(first.count == parameters[index].count, "AdamW: parameter \(name) changed size")
+            let count = parameters[index].count
+            // Moved out of the dictionaries so they are uniquely held and change in place.
+            var first = firstMoments.removeValue(forKey: name) ?? [Float](repeating: 0, count: count)
+            var second = secondMoments.removeValue(forKey: name) ?? [Float](repeating: 0, count: count)
+            precondition(first.count == count && second.count == count, "AdamW: parameter \(name) changed size")
+            precondition(parameters[index].gradient.count == count, "AdamW: parameter \(name) has \(parameters[index].gradient.count) gradients for \(count) values")
             let decayFactor: Float = parameters[index].decay ? 1 - learningRate * weightDecay : 1
-            for element in 0..<parameters[index].count {
-                let gradient = parameters[index].gradient[element]
-                first[element] = beta1 * first[element] + (1 - beta1) * gradient
-                second[element] = beta2 * second[element] + (1 - beta2) * gradient * gradient
-                let corrected1 = Double(first[element]) / correction1
-                let corrected2 = Double(second[element]) / correction2
-                let value = parameters[index].value[element] * decayFactor
-                parameters[index].value[element] = value - Float(Double(learningRate) * corrected1 / (corrected2.squareRoot() + Double(epsilon)))
+            let gradient = parameters[index].gradient
+            parameters[index].value.withUnsafeMutableBufferPointer { value in
+                first.withUnsafeMutableBufferPointer { first in
+                    second.withUnsafeMutableBufferPointer { second in
+                        gradient.withUnsafeBufferPointer { gradient in
+                            let (p, m, v, g) = (value.baseAddress!, first.baseAddress!, second.baseAddress!, gradient.baseAddress!)
+                            ParallelRows.forEach(count: (count + 4095) / 4096, costPerRow: 4096 * 4) { blocks in
+                                for element in blocks.lowerBound * 4096 ..< min(blocks.upperBound * 4096, count) {
+                                    let g = g[element]
+                                    let m1 = m[element] + oneMinusBeta1 * (g - m[element])
+                                    let v1 = beta2 * v[element] + oneMinusBeta2 * g * g
+                                    m[element] = m1
+                                    v[element] = v1
+                                    let denominator = v1.squareRoot() / correction2Root + epsilon
+                                    p[element] = p[element] * decayFactor - stepSize * (m1 / denominator)
+                                }
+                            }
+                        }
+                    }
+                }
             }
             firstMoments[name] = first
             secondMoments[name] = second

@@ -29,6 +29,15 @@ public struct ProjectorParameter: Sendable {
         self.decay = decay
     }
 
+    /// Creates a parameter from values and a gradient already at hand, without allocating.
+    init(name: String, shape: [Int], value: [Float], gradient: [Float], decay: Bool) {
+        self.name = name
+        self.shape = shape
+        self.value = value
+        self.gradient = gradient
+        self.decay = decay
+    }
+
     /// The number of elements.
     public var count: Int { value.count }
 
@@ -47,9 +56,7 @@ public struct ProjectorParameter: Sendable {
 
     /// Returns a copy of this parameter with `prefix` and a dot prepended to its name.
     func prefixed(_ prefix: String) -> ProjectorParameter {
-        var copy = ProjectorParameter(name: prefix + "." + name, shape: shape, value: value, decay: decay)
-        copy.gradient = gradient
-        return copy
+        ProjectorParameter(name: prefix + "." + name, shape: shape, value: value, gradient: gradient, decay: decay)
     }
 }
 
@@ -68,6 +75,26 @@ public struct ProjectorRandom: Sendable {
         mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
         return mixed ^ (mixed >> 31)
     }
+
+    /// The value the `offset`-th call of ``next()`` from now would return (offset 0 is the very
+    /// next), without advancing: SplitMix64's state moves by a constant, so any draw can be
+    /// reached directly, which lets dropout masks be drawn and redrawn in parallel.
+    @inline(__always)
+    func peek(offset: Int) -> UInt64 {
+        var mixed = state &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: offset + 1)
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+
+    /// Advances the generator as `count` calls of ``next()`` would.
+    mutating func skip(_ count: Int) {
+        state &+= 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: count)
+    }
+
+    /// The generator's 64-bit state, for saving a training run: `ProjectorRandom(seed: stateValue)`
+    /// continues exactly where this one is.
+    public var stateValue: UInt64 { state }
 
     /// A float uniform in [−bound, bound).
     public mutating func uniform(bound: Float) -> Float {
