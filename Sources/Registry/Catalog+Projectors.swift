@@ -10,6 +10,13 @@ public struct ProjectorEntry: Sendable, Equatable {
     /// The text encoder's name.
     public var textName: String
 
+    /// Pairs a row with its encoder names.
+    public init(record: ProjectorRecord, visionName: String, textName: String) {
+        self.record = record
+        self.visionName = visionName
+        self.textName = textName
+    }
+
     /// `VISION+TEXT@TAG`.
     public var reference: String { "\(visionName)+\(textName)@\(record.tag)" }
 }

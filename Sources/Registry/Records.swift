@@ -113,6 +113,24 @@ public struct ProjectorRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
     /// Per-epoch training history, JSON text (`[{"epoch", "loss", "lr", "temperature", "seconds"}]`).
     public var history: String = "[]"
 
+    /// Gathers the fields of a projector row (`checkpointDigest` is set when it is stored).
+    public init(
+        id: Int64? = nil, visionEncoderId: Int64, textEncoderId: Int64, architecture: String, checkpointDigest: String,
+        trainingConfig: String, dataSummary: String, tag: String, createdAt: Date, finalLoss: Double? = nil, history: String = "[]"
+    ) {
+        self.id = id
+        self.visionEncoderId = visionEncoderId
+        self.textEncoderId = textEncoderId
+        self.architecture = architecture
+        self.checkpointDigest = checkpointDigest
+        self.trainingConfig = trainingConfig
+        self.dataSummary = dataSummary
+        self.tag = tag
+        self.createdAt = createdAt
+        self.finalLoss = finalLoss
+        self.history = history
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, architecture, tag, history
         case finalLoss = "final_loss"

@@ -39,7 +39,7 @@ struct ProjectorList: ParsableCommand {
                 let data = Output.embedded(entry.record.dataSummary) as? [String: Any]
                 return [
                     entry.reference, architecture?["input"] as? String ?? "?",
-                    (architecture?["output_width"] as? Int).map(String.init) ?? "?",
+                    (architecture?["outputWidth"] as? Int).map(String.init) ?? "?",
                     entry.record.finalLoss.map { String(format: "%.4f", $0) } ?? "-",
                     data?["dataset"] as? String ?? "-", String(entry.record.checkpointDigest.prefix(12)),
                     Output.date(entry.record.createdAt),
