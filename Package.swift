@@ -50,8 +50,9 @@ let package = Package(
             ]),
         .target(
             name: "Runtime",
-            dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CArchive"]),
+            dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CSystemShims", "CArchive"]),
         .target(name: "CZooPlugin"),
+        .target(name: "CSystemShims"),
         .target(
             name: "Plugins",
             dependencies: ["Runtime", "CZooPlugin"]),

@@ -21,6 +21,10 @@ struct Zoo: ParsableCommand {
 @main
 enum ZooMain {
     static func main() {
+        // Keep freed buffers in the heap instead of returning them to the kernel: training and
+        // encoding allocate the same large arrays every step, and fresh mappings cost a page
+        // fault per 4 KiB each time.
+        MemoryTuning.keepFreedMemory()
         BLASCore.prepare()
         BuiltinBackends.bootstrap()
         do {

@@ -70,41 +70,70 @@ public struct ContrastiveLoss: Sendable {
                 }
             }
         }
-        let logits = similarity.map { Double(scale) * Double($0) }
         // G = dLoss/dlogits = (P − 1 + Q − 1) / (2B) on the diagonal, (P + Q) / (2B) elsewhere,
-        // P the row-wise softmax (image → text), Q the column-wise one (text → image).
-        var logitGradient = [Double](repeating: 0, count: batch * batch)
+        // P the row-wise softmax (image → text), Q the column-wise one (text → image). Each
+        // softmax takes one exp per element (Float: an underflow to 0 only drops terms below
+        // e^-87 of the largest), with maxima, sums and the loss in Double; both passes sweep the
+        // matrix row by row.
+        let count = batch * batch
+        let floatScale = Float(scale)
+        var logits = [Float](repeating: 0, count: count)
+        for index in 0..<count { logits[index] = floatScale * similarity[index] }
+        var logitGradient = [Float](repeating: 0, count: count)
+        var exponentials = [Float](repeating: 0, count: count)
         var loss: Double = 0
         let share = 1 / (2 * Double(batch))
-        for row in 0..<batch {
-            var maximum = -Double.infinity
-            for column in 0..<batch { maximum = max(maximum, logits[row * batch + column]) }
-            var total: Double = 0
-            for column in 0..<batch { total += Foundation.exp(logits[row * batch + column] - maximum) }
-            let logSum = maximum + Foundation.log(total)
-            loss += (logSum - logits[row * batch + row]) * share
-            for column in 0..<batch {
-                logitGradient[row * batch + column] += Foundation.exp(logits[row * batch + column] - logSum) * share
+        logits.withUnsafeBufferPointer { l in
+            logitGradient.withUnsafeMutableBufferPointer { g in
+                exponentials.withUnsafeMutableBufferPointer { e in
+                    // Rows: image → text.
+                    for row in 0..<batch {
+                        let base = row * batch
+                        var maximum = -Float.infinity
+                        for column in 0..<batch { maximum = max(maximum, l[base + column]) }
+                        var total: Double = 0
+                        for column in 0..<batch {
+                            let value = Foundation.exp(l[base + column] - maximum)
+                            e[base + column] = value
+                            total += Double(value)
+                        }
+                        loss += (Double(maximum) + Foundation.log(total) - Double(l[base + row])) * share
+                        let factor = Float(share / total)
+                        for column in 0..<batch { g[base + column] = e[base + column] * factor }
+                        g[base + row] -= Float(share)
+                    }
+                    // Columns: text → image, with per-column maxima and sums.
+                    var maxima = [Float](repeating: -.infinity, count: batch)
+                    for row in 0..<batch {
+                        let base = row * batch
+                        for column in 0..<batch { maxima[column] = max(maxima[column], l[base + column]) }
+                    }
+                    var totals = [Double](repeating: 0, count: batch)
+                    for row in 0..<batch {
+                        let base = row * batch
+                        for column in 0..<batch {
+                            let value = Foundation.exp(l[base + column] - maxima[column])
+                            e[base + column] = value
+                            totals[column] += Double(value)
+                        }
+                    }
+                    let factors = totals.map { Float(share / $0) }
+                    for column in 0..<batch {
+                        loss += (Double(maxima[column]) + Foundation.log(totals[column]) - Double(l[column * batch + column])) * share
+                    }
+                    for row in 0..<batch {
+                        let base = row * batch
+                        for column in 0..<batch { g[base + column] += e[base + column] * factors[column] }
+                        g[base + row] -= Float(share)
+                    }
+                }
             }
-            logitGradient[row * batch + row] -= share
-        }
-        for column in 0..<batch {
-            var maximum = -Double.infinity
-            for row in 0..<batch { maximum = max(maximum, logits[row * batch + column]) }
-            var total: Double = 0
-            for row in 0..<batch { total += Foundation.exp(logits[row * batch + column] - maximum) }
-            let logSum = maximum + Foundation.log(total)
-            loss += (logSum - logits[column * batch + column]) * share
-            for row in 0..<batch {
-                logitGradient[row * batch + column] += Foundation.exp(logits[row * batch + column] - logSum) * share
-            }
-            logitGradient[column * batch + column] -= share
         }
         // dLoss/ds = Σ G ∘ logits, since dlogits/ds = logits.
         var scaleGradient: Double = 0
-        for index in logits.indices { scaleGradient += logitGradient[index] * logits[index] }
+        for index in 0..<count { scaleGradient += Double(logitGradient[index] * logits[index]) }
         // dS = exp(s) · G; dI = dS · T, dT = dSᵀ · I.
-        let similarityGradient = logitGradient.map { Float($0 * Double(scale)) }
+        let similarityGradient = logitGradient.map { $0 * floatScale }
         var imageGradient = [Float](repeating: 0, count: batch * width)
         var textGradient = [Float](repeating: 0, count: batch * width)
         similarityGradient.withUnsafeBufferPointer { ds in

@@ -139,8 +139,9 @@ public struct ProjectorTrainer: Sendable {
         return record
     }
 
-    /// One optimisation step on `batch`; returns its loss.
+    /// One optimisation step on `batch` (dropout on); returns its loss.
     public mutating func trainStep(_ batch: TrainingBatch, learningRate: Float, epoch: Int = 0, stepInEpoch: Int = 0) throws(TrainingError) -> Float {
+        projector.isTraining = true
         projector.zeroGradients()
         loss.logitScale.zeroGradient()
         let width = architecture.outputWidth

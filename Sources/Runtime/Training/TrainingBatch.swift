@@ -10,4 +10,14 @@ public struct TrainingBatch: Sendable {
     public var text: [Float]
     /// Token count of each caption (all 1 for pooled inputs).
     public var textLengths: [Int]
+
+    /// Gathers the inputs of a step.
+    public init(count: Int, vision: [Float], tokensPerImage: Int, text: [Float], textLengths: [Int]) {
+        precondition(textLengths.count == count, "one text length per pair")
+        self.count = count
+        self.vision = vision
+        self.tokensPerImage = tokensPerImage
+        self.text = text
+        self.textLengths = textLengths
+    }
 }
