@@ -312,7 +312,7 @@ public struct ProjectorBranch: Sendable {
         }
         scratch.give(preGradient)
         scratch.give(cache.normalized)
-        if kind == .mlp { scratch.give(cache.input) }
+        if kind == .mlp || kind == .linear { scratch.give(cache.input) }
         if spareMask.isEmpty { spareMask = cache.mask }
     }
 
@@ -344,7 +344,7 @@ public struct ProjectorBranch: Sendable {
         if let stale = meanCache {
             scratch.give(stale.derivative)
             scratch.give(stale.normalized)
-            if kind == .mlp { scratch.give(stale.input) }
+            if kind == .mlp || kind == .linear { scratch.give(stale.input) }
             meanCache = nil
         }
         // Moved out, so that the pool's arrays stay uniquely held while the (non-mutating)
@@ -392,7 +392,7 @@ public struct ProjectorBranch: Sendable {
         case .identity:
             output.withUnsafeMutableBufferPointer { ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: $0.baseAddress!) }
         case .linear:
-            var mean = Self.uninitialized(count * inWidth)
+            var mean = keepCache ? pool.take(count * inWidth) : Self.uninitialized(count * inWidth)
             mean.withUnsafeMutableBufferPointer { mean in
                 output.withUnsafeMutableBufferPointer { output in
                     ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: mean.baseAddress!)
