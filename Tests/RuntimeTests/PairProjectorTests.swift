@@ -359,6 +359,26 @@ struct PairProjectorTests {
         try checkGradients(Self.pooledArchitectures[index], training: training)
     }
 
+    /// Buffers kept between steps do not leak state: a second forward/backward (after a
+    /// forward pass without its backward pass, too) doubles the gradients of a single step.
+    @Test func repeatedStepsReuseBuffers() throws {
+        for architecture in [paperArchitecture(dropout: 0)] + Self.pooledArchitectures {
+            var projector = try PairProjector(architecture: architecture, seed: 141)
+            let inputs = PairInputs(architecture, seed: 142)
+            var fresh = projector
+            var loss = ContrastiveLoss()
+            _ = lossAndBackward(&fresh, inputs, loss: &loss)
+            var again = ContrastiveLoss()
+            _ = lossAndBackward(&projector, inputs, loss: &again)
+            _ = inputs.forward(&projector)
+            _ = lossAndBackward(&projector, inputs, loss: &again)
+            for (twice, once) in zip(projector.parameters, fresh.parameters) {
+                // Equal up to the order of accumulation.
+                #expect(scaledError(twice.gradient, once.gradient.map { $0 + $0 }) < 1e-6, "\(twice.name)")
+            }
+        }
+    }
+
     @Test func parameterNamesAndOrder() throws {
         let projector = try PairProjector(architecture: paperArchitecture(), seed: 1)
         let names = projector.parameters.map(\.name)

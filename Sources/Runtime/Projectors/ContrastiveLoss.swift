@@ -31,6 +31,8 @@ public struct ContrastiveLoss: Sendable {
 
     /// The logit scale s = log(1/τ), named `logit_scale`; its gradient accumulates here.
     public var logitScale: ProjectorParameter
+    /// Buffers kept from one evaluation to the next.
+    private var scratch = ScratchPool()
 
     /// Creates the loss with temperature `temperature` (0.07 by default).
     public init(temperature: Float = 0.07) {
@@ -59,7 +61,7 @@ public struct ContrastiveLoss: Sendable {
         precondition(batch > 0, "ContrastiveLoss: empty batch")
         let scale = Foundation.exp(logitScale.value[0])
         // Similarities S = I · Tᵀ, [B, B].
-        var similarity = [Float](repeating: 0, count: batch * batch)
+        var similarity = scratch.take(batch * batch)
         image.withUnsafeBufferPointer { i in
             text.withUnsafeBufferPointer { t in
                 similarity.withUnsafeMutableBufferPointer { s in
@@ -70,73 +72,14 @@ public struct ContrastiveLoss: Sendable {
                 }
             }
         }
-        // G = dLoss/dlogits = (P − 1 + Q − 1) / (2B) on the diagonal, (P + Q) / (2B) elsewhere,
-        // P the row-wise softmax (image → text), Q the column-wise one (text → image). Each
-        // softmax takes one exp per element (Float: an underflow to 0 only drops terms below
-        // e^-87 of the largest), with maxima, sums and the loss in Double; both passes sweep the
-        // matrix row by row.
-        let count = batch * batch
-        let floatScale = Float(scale)
-        var logits = [Float](repeating: 0, count: count)
-        for index in 0..<count { logits[index] = floatScale * similarity[index] }
-        var logitGradient = [Float](repeating: 0, count: count)
-        var exponentials = [Float](repeating: 0, count: count)
-        var loss: Double = 0
-        let share = 1 / (2 * Double(batch))
-        logits.withUnsafeBufferPointer { l in
-            logitGradient.withUnsafeMutableBufferPointer { g in
-                exponentials.withUnsafeMutableBufferPointer { e in
-                    // Rows: image → text.
-                    for row in 0..<batch {
-                        let base = row * batch
-                        var maximum = -Float.infinity
-                        for column in 0..<batch { maximum = max(maximum, l[base + column]) }
-                        var total: Double = 0
-                        for column in 0..<batch {
-                            let value = Foundation.exp(l[base + column] - maximum)
-                            e[base + column] = value
-                            total += Double(value)
-                        }
-                        loss += (Double(maximum) + Foundation.log(total) - Double(l[base + row])) * share
-                        let factor = Float(share / total)
-                        for column in 0..<batch { g[base + column] = e[base + column] * factor }
-                        g[base + row] -= Float(share)
-                    }
-                    // Columns: text → image, with per-column maxima and sums.
-                    var maxima = [Float](repeating: -.infinity, count: batch)
-                    for row in 0..<batch {
-                        let base = row * batch
-                        for column in 0..<batch { maxima[column] = max(maxima[column], l[base + column]) }
-                    }
-                    var totals = [Double](repeating: 0, count: batch)
-                    for row in 0..<batch {
-                        let base = row * batch
-                        for column in 0..<batch {
-                            let value = Foundation.exp(l[base + column] - maxima[column])
-                            e[base + column] = value
-                            totals[column] += Double(value)
-                        }
-                    }
-                    let factors = totals.map { Float(share / $0) }
-                    for column in 0..<batch {
-                        loss += (Double(maxima[column]) + Foundation.log(totals[column]) - Double(l[column * batch + column])) * share
-                    }
-                    for row in 0..<batch {
-                        let base = row * batch
-                        for column in 0..<batch { g[base + column] += e[base + column] * factors[column] }
-                        g[base + row] -= Float(share)
-                    }
-                }
-            }
+        // dLoss/dS = exp(s) · G, written over S; the loss and dLoss/ds come back.
+        let (loss, scaleGradient) = similarity.withUnsafeMutableBufferPointer {
+            Self.softmaxGradients(similarity: $0.baseAddress!, batch: batch, scale: scale)
         }
-        // dLoss/ds = Σ G ∘ logits, since dlogits/ds = logits.
-        var scaleGradient: Double = 0
-        for index in 0..<count { scaleGradient += Double(logitGradient[index] * logits[index]) }
-        // dS = exp(s) · G; dI = dS · T, dT = dSᵀ · I.
-        let similarityGradient = logitGradient.map { $0 * floatScale }
-        var imageGradient = [Float](repeating: 0, count: batch * width)
-        var textGradient = [Float](repeating: 0, count: batch * width)
-        similarityGradient.withUnsafeBufferPointer { ds in
+        // Written whole by the GEMMs below (beta = 0), so not zeroed first.
+        var imageGradient = [Float](unsafeUninitializedCapacity: batch * width) { _, initialized in initialized = batch * width }
+        var textGradient = [Float](unsafeUninitializedCapacity: batch * width) { _, initialized in initialized = batch * width }
+        similarity.withUnsafeBufferPointer { ds in
             text.withUnsafeBufferPointer { t in
                 imageGradient.withUnsafeMutableBufferPointer { di in
                     BLAS.sgemm(
@@ -154,32 +97,125 @@ public struct ContrastiveLoss: Sendable {
                 }
             }
         }
-        logitScale.gradient[0] += Float(scaleGradient)
-        return Result(loss: Float(loss), imageGradient: imageGradient, textGradient: textGradient, logitScaleGradient: Float(scaleGradient))
+        scratch.give(similarity)
+        logitScale.gradient[0] += scaleGradient
+        return Result(loss: loss, imageGradient: imageGradient, textGradient: textGradient, logitScaleGradient: scaleGradient)
+    }
+
+    /// From the similarities S `[B, B]` and the scale e^s: the loss, dLoss/ds, and
+    /// dLoss/dS = e^s · G written over S, where, with logits l = e^s · S,
+    /// G = (P + Q)/(2B) − I/B, P the row-wise softmax (image → text) and Q the column-wise one
+    /// (text → image), and dLoss/ds = Σ G ∘ l.
+    ///
+    /// Float throughout, with per-row (or per-column) log-sum-exps and per-row partial sums in
+    /// Double; rows and column blocks run on ``ParallelRows`` workers.
+    private static func softmaxGradients(similarity: UnsafeMutablePointer<Float>, batch: Int, scale: Float) -> (loss: Float, scaleGradient: Float) {
+        let share = 1 / Float(2 * batch)
+        var rowLogSum = [Float](repeating: 0, count: batch)
+        var columnLogSum = [Float](repeating: 0, count: batch)
+        var rowLoss = [Double](repeating: 0, count: batch)
+        var rowScaleGradient = [Double](repeating: 0, count: batch)
+        rowLogSum.withUnsafeMutableBufferPointer { rowLogSum in
+            columnLogSum.withUnsafeMutableBufferPointer { columnLogSum in
+                rowLoss.withUnsafeMutableBufferPointer { rowLoss in
+                    rowScaleGradient.withUnsafeMutableBufferPointer { rowScaleGradient in
+                        let (rowLogSum, columnLogSum) = (rowLogSum.baseAddress!, columnLogSum.baseAddress!)
+                        let (rowLoss, rowScaleGradient) = (rowLoss.baseAddress!, rowScaleGradient.baseAddress!)
+                        // log Σ_c exp(l_rc) per row.
+                        ParallelRows.forEach(count: batch, costPerRow: batch * 8) { rows in
+                            var exponentials = [Float](repeating: 0, count: batch)
+                            exponentials.withUnsafeMutableBufferPointer { exponentials in
+                                let exponentials = exponentials.baseAddress!
+                                for row in rows {
+                                    let line = similarity + row * batch
+                                    let top = scale * ProjectorKernels.maximum(line, count: batch)
+                                    for column in 0..<batch { exponentials[column] = FastMath.exp(scale * line[column] - top) }
+                                    rowLogSum[row] = top + Foundation.log(ProjectorKernels.sum(exponentials, count: batch))
+                                }
+                            }
+                        }
+                        // log Σ_r exp(l_rc) per column, over blocks of columns so rows are read
+                        // contiguously.
+                        let blockWidth = 64
+                        let blocks = (batch + blockWidth - 1) / blockWidth
+                        ParallelRows.forEach(count: blocks, costPerRow: batch * blockWidth * 8) { range in
+                            let maximum = UnsafeMutablePointer<Float>.allocate(capacity: blockWidth)
+                            let total = UnsafeMutablePointer<Float>.allocate(capacity: blockWidth)
+                            defer {
+                                maximum.deallocate()
+                                total.deallocate()
+                            }
+                            for block in range {
+                                let first = block * blockWidth
+                                let width = min(blockWidth, batch - first)
+                                for column in 0..<width {
+                                    maximum[column] = -.infinity
+                                    total[column] = 0
+                                }
+                                for row in 0..<batch {
+                                    let line = similarity + row * batch + first
+                                    for column in 0..<width { maximum[column] = max(maximum[column], line[column]) }
+                                }
+                                for column in 0..<width { maximum[column] *= scale }
+                                for row in 0..<batch {
+                                    let line = similarity + row * batch + first
+                                    for column in 0..<width { total[column] += FastMath.exp(scale * line[column] - maximum[column]) }
+                                }
+                                for column in 0..<width { columnLogSum[first + column] = maximum[column] + Foundation.log(total[column]) }
+                            }
+                        }
+                        // G, dLoss/ds and the loss, row by row; S becomes e^s · G.
+                        ParallelRows.forEach(count: batch, costPerRow: batch * 8) { rows in
+                            var softmaxSum = [Float](repeating: 0, count: batch)
+                            softmaxSum.withUnsafeMutableBufferPointer { softmaxSum in
+                                let g = softmaxSum.baseAddress!
+                                for row in rows {
+                                    let line = similarity + row * batch
+                                    let logSum = rowLogSum[row]
+                                    let diagonal = scale * line[row]
+                                    rowLoss[row] = Double(logSum - diagonal) + Double(columnLogSum[row] - diagonal)
+                                    for column in 0..<batch {
+                                        let logit = scale * line[column]
+                                        g[column] = share * (FastMath.exp(logit - logSum) + FastMath.exp(logit - columnLogSum[column]))
+                                    }
+                                    // Σ_c G_rc · l_rc, the −1/B on the diagonal included.
+                                    let product = scale * ProjectorKernels.dot(g, line, count: batch) - 2 * share * diagonal
+                                    for column in 0..<batch { line[column] = scale * g[column] }
+                                    line[row] -= scale * 2 * share
+                                    rowScaleGradient[row] = Double(product)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let loss = rowLoss.reduce(0, +) * Double(share)
+        let scaleGradient = rowScaleGradient.reduce(0, +)
+        return (Float(loss), Float(scaleGradient))
     }
 
     /// Loss and gradients for raw embeddings: L2-normalises both, evaluates, and carries the
     /// gradients back through ``l2NormalizeBackward(input:outputGradient:rows:width:epsilon:)``,
     /// so the returned gradients are with respect to the raw `image` and `text`.
     public mutating func evaluate(image: [Float], text: [Float], batch: Int, width: Int) -> Result {
-        let normalizedImage = Self.l2Normalize(image, rows: batch, width: width)
-        let normalizedText = Self.l2Normalize(text, rows: batch, width: width)
+        precondition(image.count == batch * width && text.count == batch * width, "ContrastiveLoss: expected \(batch)×\(width) embeddings")
+        var normalizedImage = scratch.take(batch * width)
+        var normalizedText = scratch.take(batch * width)
+        let imageNorms = Self.normalize(image, into: &normalizedImage, rows: batch, width: width, epsilon: 1e-12)
+        let textNorms = Self.normalize(text, into: &normalizedText, rows: batch, width: width, epsilon: 1e-12)
         var result = evaluate(normalizedImage: normalizedImage, normalizedText: normalizedText, batch: batch, width: width)
-        result.imageGradient = Self.l2NormalizeBackward(input: image, outputGradient: result.imageGradient, rows: batch, width: width)
-        result.textGradient = Self.l2NormalizeBackward(input: text, outputGradient: result.textGradient, rows: batch, width: width)
+        Self.normalizeBackward(normalized: normalizedImage, norms: imageNorms, gradient: &result.imageGradient, rows: batch, width: width, epsilon: 1e-12)
+        Self.normalizeBackward(normalized: normalizedText, norms: textNorms, gradient: &result.textGradient, rows: batch, width: width, epsilon: 1e-12)
+        scratch.give(normalizedImage)
+        scratch.give(normalizedText)
         return result
     }
 
     /// y = x / max(‖x‖₂, epsilon) for each of `rows` rows of `width`, as PyTorch's `F.normalize`.
     public static func l2Normalize(_ input: [Float], rows: Int, width: Int, epsilon: Float = 1e-12) -> [Float] {
         precondition(input.count == rows * width, "l2Normalize: expected \(rows)×\(width) values")
-        var output = input
-        for row in 0..<rows {
-            let start = row * width
-            let scale = 1 / max(Float(rowNorm(input, start: start, width: width)), epsilon)
-            for column in 0..<width { output[start + column] *= scale }
-        }
-        return output
+        return normalized(input, rows: rows, width: width, epsilon: epsilon).output
     }
 
     /// Backward of ``l2Normalize(_:rows:width:epsilon:)``: per row, with y = x/‖x‖,
@@ -188,27 +224,61 @@ public struct ContrastiveLoss: Sendable {
     /// - Parameter input: The raw rows the forward pass saw.
     public static func l2NormalizeBackward(input: [Float], outputGradient: [Float], rows: Int, width: Int, epsilon: Float = 1e-12) -> [Float] {
         precondition(input.count == rows * width && outputGradient.count == rows * width, "l2NormalizeBackward: shape mismatch")
-        var result = [Float](repeating: 0, count: rows * width)
-        for row in 0..<rows {
-            let start = row * width
-            let norm = rowNorm(input, start: start, width: width)
-            if norm < Double(epsilon) {
-                for column in 0..<width { result[start + column] = outputGradient[start + column] / epsilon }
-                continue
-            }
-            var projection: Double = 0
-            for column in 0..<width { projection += Double(input[start + column]) / norm * Double(outputGradient[start + column]) }
-            for column in 0..<width {
-                let y = Double(input[start + column]) / norm
-                result[start + column] = Float((Double(outputGradient[start + column]) - y * projection) / norm)
-            }
-        }
-        return result
+        let (output, norms) = normalized(input, rows: rows, width: width, epsilon: epsilon)
+        var gradient = outputGradient
+        normalizeBackward(normalized: output, norms: norms, gradient: &gradient, rows: rows, width: width, epsilon: epsilon)
+        return gradient
     }
 
-    private static func rowNorm(_ values: [Float], start: Int, width: Int) -> Double {
-        var squares: Double = 0
-        for column in 0..<width { squares += Double(values[start + column]) * Double(values[start + column]) }
-        return squares.squareRoot()
+    /// The normalised rows and each row's norm ‖x‖₂.
+    private static func normalized(_ input: [Float], rows: Int, width: Int, epsilon: Float) -> (output: [Float], norms: [Float]) {
+        var output = [Float](unsafeUninitializedCapacity: input.count) { _, initialized in initialized = input.count }
+        let norms = normalize(input, into: &output, rows: rows, width: width, epsilon: epsilon)
+        return (output, norms)
+    }
+
+    /// Writes the normalised rows of `input` to `output` (of the same size); returns each row's
+    /// norm ‖x‖₂.
+    private static func normalize(_ input: [Float], into output: inout [Float], rows: Int, width: Int, epsilon: Float) -> [Float] {
+        var norms = [Float](repeating: 0, count: rows)
+        input.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { output in
+                norms.withUnsafeMutableBufferPointer { norms in
+                    let (source, base, norms) = (input.baseAddress!, output.baseAddress!, norms.baseAddress!)
+                    ParallelRows.forEach(count: rows, costPerRow: width) { range in
+                        for row in range {
+                            let (line, target) = (source + row * width, base + row * width)
+                            let norm = ProjectorKernels.squaredDeviations(line, count: width, mean: 0).squareRoot()
+                            norms[row] = norm
+                            let inverse = 1 / max(norm, epsilon)
+                            for column in 0..<width { target[column] = line[column] * inverse }
+                        }
+                    }
+                }
+            }
+        }
+        return norms
+    }
+
+    /// In place, dY → dX for rows normalised by ``normalized(_:rows:width:epsilon:)``.
+    private static func normalizeBackward(normalized: [Float], norms: [Float], gradient: inout [Float], rows: Int, width: Int, epsilon: Float) {
+        normalized.withUnsafeBufferPointer { normalized in
+            gradient.withUnsafeMutableBufferPointer { gradient in
+                let (y, dy) = (normalized.baseAddress!, gradient.baseAddress!)
+                ParallelRows.forEach(count: rows, costPerRow: width) { range in
+                    for row in range {
+                        let (yLine, line) = (y + row * width, dy + row * width)
+                        let norm = norms[row]
+                        if norm < epsilon {
+                            for column in 0..<width { line[column] /= epsilon }
+                            continue
+                        }
+                        let projection = ProjectorKernels.dot(yLine, line, count: width)
+                        let inverse = 1 / norm
+                        for column in 0..<width { line[column] = (line[column] - yLine[column] * projection) * inverse }
+                    }
+                }
+            }
+        }
     }
 }

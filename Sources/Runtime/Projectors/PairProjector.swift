@@ -184,7 +184,11 @@ public struct PairProjector: Sendable {
         precondition(tokens.count == batch * tokensPerImage * architecture.visionWidth, "PairProjector: expected \(batch)×\(tokensPerImage)×\(architecture.visionWidth) vision values, got \(tokens.count)")
         let (local, cls) = visionGroups(batch: batch, tokensPerImage: tokensPerImage)
         visionBatch = batch
-        return combine(local.map { visionLocal.forwardMean(tokens, groups: $0) }, cls.map { visionCLS.forwardMean(tokens, groups: $0) })
+        // Computed before `combine` is called: evaluating a method call on self first copies self,
+        // which would share the branches' scratch buffers and force copies of them.
+        let localOutput = local.map { visionLocal.forwardMean(tokens, groups: $0) }
+        let clsOutput = cls.map { visionCLS.forwardMean(tokens, groups: $0) }
+        return Self.combine(localOutput, clsOutput)
     }
 
     /// ``forwardVision(tokens:batch:tokensPerImage:)`` from an array.
@@ -220,7 +224,7 @@ public struct PairProjector: Sendable {
     public func embedVision(tokens: UnsafeBufferPointer<Float>, batch: Int, tokensPerImage: Int) -> [Float] {
         precondition(tokens.count == batch * tokensPerImage * architecture.visionWidth, "PairProjector: expected \(batch)×\(tokensPerImage)×\(architecture.visionWidth) vision values, got \(tokens.count)")
         let (local, cls) = visionGroups(batch: batch, tokensPerImage: tokensPerImage)
-        var output = combine(local.map { visionLocal.meanOutput(tokens, groups: $0) }, cls.map { visionCLS.meanOutput(tokens, groups: $0) })
+        var output = Self.combine(local.map { visionLocal.meanOutput(tokens, groups: $0) }, cls.map { visionCLS.meanOutput(tokens, groups: $0) })
         ProjectorKernels.l2NormalizeRows(&output, rows: batch, width: architecture.outputWidth)
         return output
     }
@@ -235,7 +239,7 @@ public struct PairProjector: Sendable {
     }
 
     /// The sum of the two vision branches' outputs (either may be absent).
-    private func combine(_ local: [Float]?, _ cls: [Float]?) -> [Float] {
+    private static func combine(_ local: [Float]?, _ cls: [Float]?) -> [Float] {
         guard var result = local else { return cls ?? [] }
         guard let cls else { return result }
         result.withUnsafeMutableBufferPointer { target in

@@ -29,15 +29,15 @@ public struct ProjectorBranch: Sendable {
         var input: [Float] = []
         /// token: x̂, the LayerNorm output before the affine, `[rows, in]`.
         var normalized: [Float] = []
-        /// mlp, token: the first layer's output before GELU, `[rows, hidden]`.
-        var preActivation: [Float] = []
+        /// mlp, token: GELU′ of the first layer's output, `[rows, hidden]`.
+        var derivative: [Float] = []
         /// token: the group means of the LayerNorm+dropout output, `[groups, in]`.
         var inputMean: [Float] = []
         /// mlp, token: the group means of GELU(pre), `[groups, hidden]`.
         var hiddenMean: [Float] = []
-        /// token: the generator as it was before the forward pass drew its mask; nil when
+        /// token: 1 where dropout kept a value, 0 where it dropped it, `[rows, in]`; empty when
         /// dropout was off.
-        var dropout: ProjectorRandom?
+        var mask: [UInt8] = []
     }
 
     /// The kind.
@@ -73,6 +73,10 @@ public struct ProjectorBranch: Sendable {
     }
     private var rowCache: RowCache?
     private var meanCache: MeanCache?
+    /// Large buffers kept from one training step to the next.
+    private var scratch = ScratchPool()
+    /// The dropout mask buffer kept from one training step to the next.
+    private var spareMask: [UInt8] = []
 
     /// Creates a branch with PyTorch-style random initialisation from `random` (identity and
     /// none draw nothing).
@@ -236,14 +240,14 @@ public struct ProjectorBranch: Sendable {
     public mutating func backwardMean(outputGradient: [Float]) {
         guard var cache = meanCache else { preconditionFailure("ProjectorBranch.backwardMean without a forwardMean before it") }
         meanCache = nil
-        // Moved out of the cache so that it is uniquely referenced and turns into dLoss/dpre in
-        // place, without a copy.
-        var preActivation = cache.preActivation
-        cache.preActivation = []
         let groups = cache.groups
         precondition(outputGradient.count == groups.count * outFeatures, "ProjectorBranch: backwardMean expected \(groups.count)×\(outFeatures) gradients, got \(outputGradient.count)")
         let rows = groups.totalRows
         let count = groups.count
+        let (inWidth, outWidth) = (inFeatures, outFeatures)
+        // Moved out of the cache so that it is uniquely held and becomes dLoss/dpre in place.
+        var preGradient = cache.derivative
+        cache.derivative = []
         outputGradient.withUnsafeBufferPointer { dy in
             let dy = dy.baseAddress!
             switch kind {
@@ -253,78 +257,78 @@ public struct ProjectorBranch: Sendable {
                 cache.input.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&linear!, input: $0.baseAddress!, outputGradient: dy, rows: count) }
             case .mlp:
                 cache.hiddenMean.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&mlpOut!, input: $0.baseAddress!, outputGradient: dy, rows: count) }
-                var hiddenMeanGradient = Self.uninitialized(count * outFeatures)
-                hiddenMeanGradient.withUnsafeMutableBufferPointer { ProjectorKernels.linearInputGradient(mlpOut!, outputGradient: dy, rows: count, output: $0.baseAddress!) }
-                let input = cache.input
-                backwardThroughFirstLayer(&preActivation, hiddenMeanGradient: hiddenMeanGradient, groups: groups) { preGradient, branch in
-                    input.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&branch.mlpIn!, input: $0.baseAddress!, outputGradient: preGradient, rows: rows) }
+                let hiddenMeanGradient = Self.inputGradient(mlpOut!, dy, rows: count)
+                Self.scaleByGroupGradient(&preGradient, hiddenMeanGradient, width: outWidth, groups: groups)
+                cache.input.withUnsafeBufferPointer { x in
+                    preGradient.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&mlpIn!, input: x.baseAddress!, outputGradient: $0.baseAddress!, rows: rows) }
                 }
             case .token:
-                let width = inFeatures
                 cache.inputMean.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&token!.linear, input: $0.baseAddress!, outputGradient: dy, rows: count) }
                 cache.hiddenMean.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&token!.mlpOut, input: $0.baseAddress!, outputGradient: dy, rows: count) }
-                var inputMeanGradient = Self.uninitialized(count * width)
-                inputMeanGradient.withUnsafeMutableBufferPointer { ProjectorKernels.linearInputGradient(token!.linear, outputGradient: dy, rows: count, output: $0.baseAddress!) }
-                var hiddenMeanGradient = Self.uninitialized(count * outFeatures)
-                hiddenMeanGradient.withUnsafeMutableBufferPointer { ProjectorKernels.linearInputGradient(token!.mlpOut, outputGradient: dy, rows: count, output: $0.baseAddress!) }
-                let probability = token!.dropoutProbability
-                let dropout = cache.dropout
-                let normalized = cache.normalized
-                backwardThroughFirstLayer(&preActivation, hiddenMeanGradient: hiddenMeanGradient, groups: groups) { preGradient, branch in
-                    var buffer = Self.uninitialized(rows * width)
-                    let gamma = branch.token!.norm.weight.value
-                    let beta = branch.token!.norm.bias.value
-                    normalized.withUnsafeBufferPointer { xhat in
-                        buffer.withUnsafeMutableBufferPointer { buffer in
-                            let buffer = buffer.baseAddress!
-                            gamma.withUnsafeBufferPointer { gamma in
-                                beta.withUnsafeBufferPointer { beta in
-                                    // n again, for mlp.0's weight gradient.
-                                    ProjectorKernels.renormalize(
-                                        normalized: xhat.baseAddress!, rows: rows, width: width,
-                                        weight: gamma.baseAddress!, bias: beta.baseAddress!,
-                                        dropout: dropout, probability: probability, output: buffer)
+                let inputMeanGradient = Self.inputGradient(token!.linear, dy, rows: count)
+                let hiddenMeanGradient = Self.inputGradient(token!.mlpOut, dy, rows: count)
+                Self.scaleByGroupGradient(&preGradient, hiddenMeanGradient, width: outWidth, groups: groups)
+                let kept = 1 / (1 - token!.dropoutProbability)
+                var buffer = scratch.take(rows * inWidth)
+                var weightGradient = token!.norm.weight.gradient
+                var biasGradient = token!.norm.bias.gradient
+                token!.norm.weight.gradient = []
+                token!.norm.bias.gradient = []
+                cache.normalized.withUnsafeBufferPointer { xhat in
+                    cache.mask.withUnsafeBufferPointer { mask in
+                        preGradient.withUnsafeBufferPointer { preGradient in
+                            buffer.withUnsafeMutableBufferPointer { buffer in
+                                let (xhat, preGradient, buffer) = (xhat.baseAddress!, preGradient.baseAddress!, buffer.baseAddress!)
+                                let mask = cache.mask.isEmpty ? nil : mask.baseAddress
+                                token!.norm.weight.value.withUnsafeBufferPointer { gamma in
+                                    token!.norm.bias.value.withUnsafeBufferPointer { beta in
+                                        // n again, for mlp.0's weight gradient.
+                                        ProjectorKernels.renormalize(
+                                            normalized: xhat, rows: rows, width: inWidth, weight: gamma.baseAddress!, bias: beta.baseAddress!,
+                                            mask: mask, kept: kept, output: buffer)
+                                    }
+                                }
+                                ProjectorKernels.linearParameterGradients(&token!.mlpIn, input: buffer, outputGradient: preGradient, rows: rows)
+                                // dN = dMean(n)/count broadcast + dPre · W_b.
+                                inputMeanGradient.withUnsafeBufferPointer {
+                                    ProjectorKernels.broadcastGroupMeanGradient($0.baseAddress!, width: inWidth, groups: groups, output: buffer)
+                                }
+                                ProjectorKernels.linearInputGradient(token!.mlpIn, outputGradient: preGradient, rows: rows, output: buffer, accumulate: true)
+                                weightGradient.withUnsafeMutableBufferPointer { dw in
+                                    biasGradient.withUnsafeMutableBufferPointer { db in
+                                        ProjectorKernels.layerNormParameterGradients(
+                                            normalizedGradient: buffer, normalized: xhat, rows: rows, width: inWidth,
+                                            mask: mask, kept: kept, weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!)
+                                    }
                                 }
                             }
-                            ProjectorKernels.linearParameterGradients(&branch.token!.mlpIn, input: buffer, outputGradient: preGradient, rows: rows)
-                            // dN = dMean(n)/count broadcast + dPre · W_b.
-                            inputMeanGradient.withUnsafeBufferPointer {
-                                ProjectorKernels.broadcastGroupMeanGradient($0.baseAddress!, width: width, groups: groups, output: buffer)
-                            }
-                            ProjectorKernels.linearInputGradient(branch.token!.mlpIn, outputGradient: preGradient, rows: rows, output: buffer, accumulate: true)
-                            var weightGradient = branch.token!.norm.weight.gradient
-                            var biasGradient = branch.token!.norm.bias.gradient
-                            branch.token!.norm.weight.gradient = []
-                            branch.token!.norm.bias.gradient = []
-                            weightGradient.withUnsafeMutableBufferPointer { dw in
-                                biasGradient.withUnsafeMutableBufferPointer { db in
-                                    ProjectorKernels.layerNormParameterGradients(
-                                        normalizedGradient: buffer, normalized: xhat.baseAddress!, rows: rows, width: width,
-                                        dropout: dropout, probability: probability,
-                                        weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!)
-                                }
-                            }
-                            branch.token!.norm.weight.gradient = weightGradient
-                            branch.token!.norm.bias.gradient = biasGradient
                         }
                     }
                 }
+                token!.norm.weight.gradient = weightGradient
+                token!.norm.bias.gradient = biasGradient
+                scratch.give(buffer)
             }
         }
+        scratch.give(preGradient)
+        scratch.give(cache.normalized)
+        if kind == .mlp || kind == .linear { scratch.give(cache.input) }
+        if spareMask.isEmpty { spareMask = cache.mask }
     }
 
-    /// Turns `preActivation` into dLoss/dpre in place from the gradient at the group means of
-    /// GELU(pre), then hands it to `body` with the branch for the first layer's gradients.
-    private mutating func backwardThroughFirstLayer(
-        _ preActivation: inout [Float], hiddenMeanGradient: [Float], groups: RowGroups,
-        _ body: (UnsafePointer<Float>, inout ProjectorBranch) -> Void
-    ) {
-        let width = outFeatures
-        preActivation.withUnsafeMutableBufferPointer { pre in
-            hiddenMeanGradient.withUnsafeBufferPointer { gradient in
-                ProjectorKernels.geluGroupBackward(preActivation: pre.baseAddress!, width: width, groups: groups, meanGradient: gradient.baseAddress!)
+    /// dY · W for `layer` on `rows` rows.
+    private static func inputGradient(_ layer: Linear, _ outputGradient: UnsafePointer<Float>, rows: Int) -> [Float] {
+        var result = uninitialized(rows * layer.inFeatures)
+        result.withUnsafeMutableBufferPointer { ProjectorKernels.linearInputGradient(layer, outputGradient: outputGradient, rows: rows, output: $0.baseAddress!) }
+        return result
+    }
+
+    /// GELU′(pre) → dLoss/dpre in place, from the gradient at the group means of GELU(pre).
+    private static func scaleByGroupGradient(_ derivative: inout [Float], _ meanGradient: [Float], width: Int, groups: RowGroups) {
+        derivative.withUnsafeMutableBufferPointer { d in
+            meanGradient.withUnsafeBufferPointer { g in
+                ProjectorKernels.geluGroupBackward(derivative: d.baseAddress!, width: width, groups: groups, meanGradient: g.baseAddress!)
             }
-            body(UnsafePointer(pre.baseAddress!), &self)
         }
     }
 
@@ -336,14 +340,30 @@ public struct ProjectorBranch: Sendable {
             dropout = token!.dropoutRandom
             token!.dropoutRandom.skip(groups.totalRows * inFeatures)
         }
-        let (output, cache) = meanPass(input, groups: groups, dropout: dropout, keepCache: true)
+        // A forward pass without its backward pass leaves buffers to recycle.
+        if let stale = meanCache {
+            scratch.give(stale.derivative)
+            scratch.give(stale.normalized)
+            if kind == .mlp || kind == .linear { scratch.give(stale.input) }
+            meanCache = nil
+        }
+        // Moved out, so that the pool's arrays stay uniquely held while the (non-mutating)
+        // pass runs on a copy of the branch.
+        var mask = spareMask
+        spareMask = []
+        var pool = scratch
+        scratch = ScratchPool()
+        let (output, cache) = meanPass(input, groups: groups, dropout: dropout, keepCache: true, pool: &pool, mask: &mask)
+        scratch = pool
         meanCache = cache
         return output
     }
 
     /// ``meanOutput(_:groups:)`` on prepared groups.
     func meanOutput(_ input: UnsafeBufferPointer<Float>, groups: RowGroups) -> [Float] {
-        meanPass(input, groups: groups, dropout: nil, keepCache: false).output
+        var pool = ScratchPool()
+        var mask: [UInt8] = []
+        return meanPass(input, groups: groups, dropout: nil, keepCache: false, pool: &pool, mask: &mask).output
     }
 
     /// An array of `count` floats whose contents the caller overwrites before reading.
@@ -351,8 +371,12 @@ public struct ProjectorBranch: Sendable {
         [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
-    /// The grouped-mean forward pass.
-    private func meanPass(_ input: UnsafeBufferPointer<Float>, groups: RowGroups, dropout: ProjectorRandom?, keepCache: Bool) -> (output: [Float], cache: MeanCache?) {
+    /// The grouped-mean forward pass; large buffers come from `pool`, and `mask` is reused for
+    /// the dropout mask when dropout is on.
+    private func meanPass(
+        _ input: UnsafeBufferPointer<Float>, groups: RowGroups, dropout: ProjectorRandom?, keepCache: Bool,
+        pool: inout ScratchPool, mask: inout [UInt8]
+    ) -> (output: [Float], cache: MeanCache?) {
         precondition(groups.sourceEnd * inFeatures <= input.count, "ProjectorBranch: groups reach row \(groups.sourceEnd) of an input of \(input.count / max(inFeatures, 1)) rows")
         let count = groups.count
         let rows = groups.totalRows
@@ -362,63 +386,76 @@ public struct ProjectorBranch: Sendable {
         guard let source = input.baseAddress else {
             return ([Float](repeating: 0, count: count * outWidth), keepCache ? cache : nil)
         }
-        output.withUnsafeMutableBufferPointer { output in
-            let output = output.baseAddress!
-            switch kind {
-            case .none:
-                output.update(repeating: 0, count: count * outWidth)
-            case .identity:
-                ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: output)
-            case .linear:
-                var mean = Self.uninitialized(count * inWidth)
-                mean.withUnsafeMutableBufferPointer { mean in
+        switch kind {
+        case .none:
+            output.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: count * outWidth) }
+        case .identity:
+            output.withUnsafeMutableBufferPointer { ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: $0.baseAddress!) }
+        case .linear:
+            var mean = keepCache ? pool.take(count * inWidth) : Self.uninitialized(count * inWidth)
+            mean.withUnsafeMutableBufferPointer { mean in
+                output.withUnsafeMutableBufferPointer { output in
                     ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: mean.baseAddress!)
-                    ProjectorKernels.linearForward(linear!, input: mean.baseAddress!, rows: count, output: output)
+                    ProjectorKernels.linearForward(linear!, input: mean.baseAddress!, rows: count, output: output.baseAddress!)
                 }
-                if keepCache { cache.input = mean }
-            case .mlp:
-                var gathered = Self.uninitialized(rows * inWidth)
-                var preActivation = Self.uninitialized(rows * outWidth)
-                var hiddenMean = Self.uninitialized(count * outWidth)
-                gathered.withUnsafeMutableBufferPointer { gathered in
-                    preActivation.withUnsafeMutableBufferPointer { pre in
-                        hiddenMean.withUnsafeMutableBufferPointer { hiddenMean in
+            }
+            if keepCache { cache.input = mean }
+        case .mlp:
+            var gathered = pool.take(rows * inWidth)
+            var preActivation = pool.take(rows * outWidth)
+            var hiddenMean = Self.uninitialized(count * outWidth)
+            gathered.withUnsafeMutableBufferPointer { gathered in
+                preActivation.withUnsafeMutableBufferPointer { pre in
+                    hiddenMean.withUnsafeMutableBufferPointer { hiddenMean in
+                        output.withUnsafeMutableBufferPointer { output in
                             ProjectorKernels.gather(input: source, width: inWidth, groups: groups, output: gathered.baseAddress!)
                             ProjectorKernels.linearForward(mlpIn!, input: gathered.baseAddress!, rows: rows, output: pre.baseAddress!)
-                            ProjectorKernels.geluGroupMean(preActivation: pre.baseAddress!, width: outWidth, groups: groups, activated: nil, groupMean: hiddenMean.baseAddress!)
-                            ProjectorKernels.linearForward(mlpOut!, input: hiddenMean.baseAddress!, rows: count, output: output)
+                            ProjectorKernels.geluGroupMean(preActivation: pre.baseAddress!, width: outWidth, groups: groups, derivative: keepCache, groupMean: hiddenMean.baseAddress!)
+                            ProjectorKernels.linearForward(mlpOut!, input: hiddenMean.baseAddress!, rows: count, output: output.baseAddress!)
                         }
                     }
                 }
-                if keepCache {
-                    cache.input = gathered
-                    cache.preActivation = preActivation
-                    cache.hiddenMean = hiddenMean
-                }
-            case .token:
-                let block = token!
-                var normalized = keepCache ? Self.uninitialized(rows * inWidth) : []
-                var projected = Self.uninitialized(rows * inWidth)
-                var inputMean = Self.uninitialized(count * inWidth)
-                var preActivation = Self.uninitialized(rows * outWidth)
-                var hiddenMean = Self.uninitialized(count * outWidth)
-                normalized.withUnsafeMutableBufferPointer { normalized in
-                    projected.withUnsafeMutableBufferPointer { projected in
-                        inputMean.withUnsafeMutableBufferPointer { inputMean in
+            }
+            if keepCache {
+                cache.input = gathered
+                cache.derivative = preActivation
+                cache.hiddenMean = hiddenMean
+            } else {
+                pool.give(gathered)
+                pool.give(preActivation)
+            }
+        case .token:
+            let block = token!
+            var normalized = keepCache ? pool.take(rows * inWidth) : []
+            var projected = pool.take(rows * inWidth)
+            var inputMean = Self.uninitialized(count * inWidth)
+            var preActivation = pool.take(rows * outWidth)
+            var hiddenMean = Self.uninitialized(count * outWidth)
+            let keepMask = dropout != nil && keepCache
+            if keepMask && mask.count != rows * inWidth {
+                mask = [UInt8](unsafeUninitializedCapacity: rows * inWidth) { _, initialized in initialized = rows * inWidth }
+            }
+            normalized.withUnsafeMutableBufferPointer { normalized in
+                projected.withUnsafeMutableBufferPointer { projected in
+                    inputMean.withUnsafeMutableBufferPointer { inputMean in
+                        mask.withUnsafeMutableBufferPointer { maskBuffer in
                             block.norm.weight.value.withUnsafeBufferPointer { gamma in
                                 block.norm.bias.value.withUnsafeBufferPointer { beta in
                                     ProjectorKernels.normalizeGroups(
                                         input: source, width: inWidth, groups: groups, epsilon: block.norm.epsilon,
                                         weight: gamma.baseAddress!, bias: beta.baseAddress!,
-                                        dropout: dropout, probability: block.dropoutProbability,
+                                        dropout: dropout, probability: block.dropoutProbability, mask: keepMask ? maskBuffer.baseAddress! : nil,
                                         normalized: keepCache ? normalized.baseAddress! : nil, output: projected.baseAddress!,
                                         groupMean: inputMean.baseAddress!)
                                 }
                             }
-                            preActivation.withUnsafeMutableBufferPointer { pre in
-                                hiddenMean.withUnsafeMutableBufferPointer { hiddenMean in
+                        }
+                        preActivation.withUnsafeMutableBufferPointer { pre in
+                            hiddenMean.withUnsafeMutableBufferPointer { hiddenMean in
+                                output.withUnsafeMutableBufferPointer { output in
+                                    let output = output.baseAddress!
                                     ProjectorKernels.linearForward(block.mlpIn, input: projected.baseAddress!, rows: rows, output: pre.baseAddress!)
-                                    ProjectorKernels.geluGroupMean(preActivation: pre.baseAddress!, width: outWidth, groups: groups, activated: nil, groupMean: hiddenMean.baseAddress!)
+                                    ProjectorKernels.geluGroupMean(preActivation: pre.baseAddress!, width: outWidth, groups: groups, derivative: keepCache, groupMean: hiddenMean.baseAddress!)
                                     ProjectorKernels.linearForward(block.linear, input: inputMean.baseAddress!, rows: count, output: output)
                                     ProjectorKernels.linearForward(block.mlpOut, input: hiddenMean.baseAddress!, rows: count, output: output, accumulate: true)
                                 }
@@ -426,13 +463,19 @@ public struct ProjectorBranch: Sendable {
                         }
                     }
                 }
-                if keepCache {
-                    cache.normalized = normalized
-                    cache.preActivation = preActivation
-                    cache.inputMean = inputMean
-                    cache.hiddenMean = hiddenMean
-                    cache.dropout = dropout
+            }
+            pool.give(projected)
+            if keepCache {
+                cache.normalized = normalized
+                cache.derivative = preActivation
+                cache.inputMean = inputMean
+                cache.hiddenMean = hiddenMean
+                if keepMask {
+                    cache.mask = mask
+                    mask = []
                 }
+            } else {
+                pool.give(preActivation)
             }
         }
         return (output, keepCache ? cache : nil)

@@ -48,6 +48,45 @@ enum ProjectorKernels {
         return total
     }
 
+    /// Σ a ∘ b.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let (rawA, rawB) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
+        var first = SIMD8<Float>()
+        var second = SIMD8<Float>()
+        var index = 0
+        while index + 16 <= count {
+            first += rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self) * rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            second += rawA.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self) * rawB.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self)
+            index += 16
+        }
+        var total = (first + second).sum()
+        while index < count {
+            total += a[index] * b[index]
+            index += 1
+        }
+        return total
+    }
+
+    /// The largest of `count` values (−∞ when `count` is 0).
+    @inline(__always)
+    static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(values)
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var index = 0
+        while index + 8 <= count {
+            let next = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            lanes.replace(with: next, where: next .> lanes)
+            index += 8
+        }
+        var result = lanes.max()
+        while index < count {
+            result = max(result, values[index])
+            index += 1
+        }
+        return result
+    }
+
     /// Σ (values − mean)².
     @inline(__always)
     static func squaredDeviations(_ values: UnsafePointer<Float>, count: Int, mean: Float) -> Float {
@@ -84,11 +123,12 @@ enum ProjectorKernels {
     /// For every gathered row r (source row `input + source · width`): x̂ = (x − mean)/√(var + ε)
     /// (written to `normalized` when not nil), n = (γ ∘ x̂ + β) ∘ dropout (written to `output`,
     /// `[rows, width]`), and the per-group mean of n to `groupMean`, `[groups, width]`.
-    /// `random` is nil when dropout is off.
+    /// `random` is nil when dropout is off; otherwise the kept/dropped flags (1/0) go to `mask`
+    /// when it is not nil.
     static func normalizeGroups(
         input: UnsafePointer<Float>, width: Int, groups: RowGroups, epsilon: Float,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        dropout random: ProjectorRandom?, probability: Float,
+        dropout random: ProjectorRandom?, probability: Float, mask: UnsafeMutablePointer<UInt8>?,
         normalized: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>,
         groupMean: UnsafeMutablePointer<Float>
     ) {
@@ -107,15 +147,20 @@ enum ProjectorKernels {
                         let line = normalized + gathered * width
                         for column in 0..<width { line[column] = (source[column] - average) * inverse }
                     }
+                    for column in 0..<width {
+                        target[column] = (source[column] - average) * inverse * weight[column] + bias[column]
+                    }
                     if let random {
                         let base = gathered * width
-                        for column in 0..<width {
-                            let factor = dropoutFactor(random, index: base + column, probability: probability, kept: kept)
-                            target[column] = ((source[column] - average) * inverse * weight[column] + bias[column]) * factor
-                        }
-                    } else {
-                        for column in 0..<width {
-                            target[column] = (source[column] - average) * inverse * weight[column] + bias[column]
+                        if let mask {
+                            let flags = mask + base
+                            for column in 0..<width {
+                                let keep = dropoutFactor(random, index: base + column, probability: probability, kept: 1)
+                                flags[column] = UInt8(keep)
+                                target[column] *= keep * kept
+                            }
+                        } else {
+                            for column in 0..<width { target[column] *= dropoutFactor(random, index: base + column, probability: probability, kept: kept) }
                         }
                     }
                     for column in 0..<width { mean[column] += target[column] }
@@ -126,24 +171,21 @@ enum ProjectorKernels {
         }
     }
 
-    /// n = (γ ∘ x̂ + β) ∘ dropout again, from the cached x̂, for the backward pass.
+    /// n = (γ ∘ x̂ + β) ∘ dropout again, from the cached x̂ and mask (nil when dropout was off),
+    /// for the backward pass.
     static func renormalize(
         normalized: UnsafePointer<Float>, rows: Int, width: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        dropout random: ProjectorRandom?, probability: Float,
+        mask: UnsafePointer<UInt8>?, kept: Float,
         output: UnsafeMutablePointer<Float>
     ) {
-        let kept = 1 / (1 - probability)
         ParallelRows.forEach(count: rows, costPerRow: width) { range in
             for row in range {
                 let source = normalized + row * width
                 let target = output + row * width
-                if let random {
-                    let base = row * width
-                    for column in 0..<width {
-                        let factor = dropoutFactor(random, index: base + column, probability: probability, kept: kept)
-                        target[column] = (source[column] * weight[column] + bias[column]) * factor
-                    }
+                if let mask {
+                    let flags = mask + row * width
+                    for column in 0..<width { target[column] = (source[column] * weight[column] + bias[column]) * (Float(flags[column]) * kept) }
                 } else {
                     for column in 0..<width { target[column] = source[column] * weight[column] + bias[column] }
                 }
@@ -152,10 +194,11 @@ enum ProjectorKernels {
     }
 
     /// The per-group mean of GELU(pre), `pre` gathered `[rows, width]`, into `groupMean`
-    /// `[groups, width]`; with `activated` not nil, GELU(pre) itself is written there too.
+    /// `[groups, width]`; with `derivative`, each pre value is then replaced by GELU′(pre),
+    /// all the backward pass needs.
     static func geluGroupMean(
-        preActivation: UnsafePointer<Float>, width: Int, groups: RowGroups,
-        activated: UnsafeMutablePointer<Float>?, groupMean: UnsafeMutablePointer<Float>
+        preActivation: UnsafeMutablePointer<Float>, width: Int, groups: RowGroups,
+        derivative: Bool, groupMean: UnsafeMutablePointer<Float>
     ) {
         forEachGroup(groups, width: width) { range in
             for group in range {
@@ -163,12 +206,12 @@ enum ProjectorKernels {
                 mean.update(repeating: 0, count: width)
                 for row in groups.offsets[group]..<groups.offsets[group + 1] {
                     let line = preActivation + row * width
-                    if let activated {
-                        let out = activated + row * width
+                    if derivative {
                         for column in 0..<width {
-                            let value = gelu(line[column])
-                            out[column] = value
-                            mean[column] += value
+                            let x = line[column]
+                            let cdf = 0.5 * (1 + FastMath.erf(x * inverseSquareRootTwo))
+                            mean[column] += x * cdf
+                            line[column] = cdf + x * FastMath.exp(-0.5 * x * x) * inverseSquareRootTwoPi
                         }
                     } else {
                         for column in 0..<width { mean[column] += gelu(line[column]) }
@@ -180,10 +223,11 @@ enum ProjectorKernels {
         }
     }
 
-    /// In place, pre ← (dMean_g / count_g) ∘ GELU′(pre) for each gathered row of group g: the
-    /// gradient at the GELU input when the loss sees only the group mean of GELU(pre).
+    /// In place, d ← (dMean_g / count_g) ∘ d for each gathered row of group g: with d = GELU′(pre)
+    /// from ``geluGroupMean(preActivation:width:groups:derivative:groupMean:)``, the gradient at
+    /// the GELU input when the loss sees only the group mean of GELU(pre).
     static func geluGroupBackward(
-        preActivation: UnsafeMutablePointer<Float>, width: Int, groups: RowGroups,
+        derivative: UnsafeMutablePointer<Float>, width: Int, groups: RowGroups,
         meanGradient: UnsafePointer<Float>
     ) {
         forEachGroup(groups, width: width) { range in
@@ -191,8 +235,8 @@ enum ProjectorKernels {
                 let scale = 1 / Float(groups.counts[group])
                 let gradient = meanGradient + group * width
                 for row in groups.offsets[group]..<groups.offsets[group + 1] {
-                    let line = preActivation + row * width
-                    for column in 0..<width { line[column] = gradient[column] * scale * geluDerivative(line[column]) }
+                    let line = derivative + row * width
+                    for column in 0..<width { line[column] *= gradient[column] * scale }
                 }
             }
         }
@@ -248,14 +292,14 @@ enum ProjectorKernels {
     }
 
     /// The LayerNorm parameter gradients of a token branch, with the input gradient not wanted:
-    /// dβ += Σ_r dA_r and dγ += Σ_r dA_r ∘ x̂_r, where dA = dN ∘ dropout.
+    /// dβ += Σ_r dA_r and dγ += Σ_r dA_r ∘ x̂_r, where dA = dN ∘ dropout (`mask` nil when
+    /// dropout was off).
     static func layerNormParameterGradients(
         normalizedGradient: UnsafePointer<Float>, normalized: UnsafePointer<Float>, rows: Int, width: Int,
-        dropout random: ProjectorRandom?, probability: Float,
+        mask: UnsafePointer<UInt8>?, kept: Float,
         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>
     ) {
         guard rows > 0 else { return }
-        let kept = 1 / (1 - probability)
         let chunks = min(rows, max(1, ComputeThreads.count) * 4)
         var partial = [Float](repeating: 0, count: chunks * 2 * width)
         partial.withUnsafeMutableBufferPointer { partial in
@@ -267,9 +311,10 @@ enum ProjectorKernels {
                     for row in rows * chunk / chunks ..< rows * (chunk + 1) / chunks {
                         let gradient = normalizedGradient + row * width
                         let xhat = normalized + row * width
-                        if let random {
+                        if let mask {
+                            let flags = mask + row * width
                             for column in 0..<width {
-                                let value = gradient[column] * dropoutFactor(random, index: row * width + column, probability: probability, kept: kept)
+                                let value = gradient[column] * (Float(flags[column]) * kept)
                                 biasSum[column] += value
                                 weightSum[column] += value * xhat[column]
                             }

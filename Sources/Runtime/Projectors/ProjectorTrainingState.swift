@@ -14,6 +14,9 @@ import Foundation
 /// (epoch, step, data-order RNG state, ...). No timestamps: the same state gives the same bytes.
 /// Writing is atomic: a temporary file in the same folder, flushed to disk, then renamed over
 /// the target, so a crash or a full disk leaves the previous file intact.
+///
+/// Not stored: the optimiser's hyperparameters (pass them to ``AdamW/init(state:beta1:beta2:epsilon:weightDecay:)``)
+/// and ``PairProjector/isTraining`` (false after loading; set it again to resume training).
 public struct ProjectorTrainingState: Sendable {
     /// The metadata keys the file itself uses; ``counters`` may not use them.
     public static let reservedMetadataKeys: Set<String> = [ProjectorFileIO.architectureKey, "dropout_rng"]
