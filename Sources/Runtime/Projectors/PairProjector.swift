@@ -40,8 +40,8 @@ public struct PairProjector: Sendable {
             textHead?.isTraining = isTraining
         }
     }
-    private var visionBatch: Int?
-    private var textBatch: Int?
+    var visionBatch: Int?
+    var textBatch: Int?
 
     /// The component prefixes, in parameter order.
     public static let componentPrefixes = ["vision.local", "vision.cls", "text.token", "text.head"]

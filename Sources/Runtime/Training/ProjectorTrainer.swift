@@ -154,13 +154,18 @@ public struct ProjectorTrainer: Sendable {
             }
             text = batch.text.withUnsafeBufferPointer { projector.forwardText(tokens: $0, lengths: batch.textLengths) }
         case .pooled:
-            image = batch.vision.withUnsafeBufferPointer { projector.forwardVision(pooled: $0, batch: batch.count) }
-            text = batch.text.withUnsafeBufferPointer { projector.forwardText(pooled: $0, batch: batch.count) }
+            (image, text) = batch.vision.withUnsafeBufferPointer { vision in
+                batch.text.withUnsafeBufferPointer { text in projector.forwardPooledPair(vision: vision, text: text, batch: batch.count) }
+            }
         }
         let result = loss.evaluate(image: image, text: text, batch: batch.count, width: width)
         guard result.loss.isFinite else { throw .nonFinite(epoch: epoch, step: stepInEpoch, loss: result.loss) }
-        projector.backwardVision(outputGradient: result.imageGradient)
-        projector.backwardText(outputGradient: result.textGradient)
+        if architecture.input == .pooled {
+            projector.backwardPair(imageGradient: result.imageGradient, textGradient: result.textGradient)
+        } else {
+            projector.backwardVision(outputGradient: result.imageGradient)
+            projector.backwardText(outputGradient: result.textGradient)
+        }
         projector.step(optimizer: &optimizer, loss: &loss, learningRate: learningRate)
         return result.loss
     }

@@ -1,0 +1,126 @@
+import Foundation
+
+/// Training passes that run the vision and the text side on two threads at once.
+///
+/// The two sides share no parameters and meet only in the loss, so on two or more compute
+/// threads each side runs on its own thread with single-threaded BLAS. For pooled projectors,
+/// whose products are small, this beats one multi-threaded GEMM at a time, whose fork and join
+/// cost more than the work (batches under 512). Results are identical to the sequential passes: each side does the
+/// same arithmetic in the same order, on one thread either way.
+extension PairProjector {
+    /// Both forward passes on pooled input (see ``forwardVision(pooled:batch:)`` and
+    /// ``forwardText(pooled:batch:)``), side by side when two threads are available.
+    public mutating func forwardPooledPair(vision: UnsafeBufferPointer<Float>, text: UnsafeBufferPointer<Float>, batch: Int) -> (image: [Float], text: [Float]) {
+        guard Self.runsSidesConcurrently(batch: batch) else {
+            return (forwardVision(pooled: vision, batch: batch), forwardText(pooled: text, batch: batch))
+        }
+        let sides = splitSides()
+        let inputs = SideInputs(vision: vision, text: text)
+        var image: [Float] = []
+        var caption: [Float] = []
+        withUnsafeMutablePointer(to: &image) { imageSlot in
+            withUnsafeMutablePointer(to: &caption) { captionSlot in
+                let slots = SideSlots(image: imageSlot, text: captionSlot)
+                Self.onTwoThreads(
+                    { slots.image.pointee = sides.vision.forwardVision(pooled: inputs.vision, batch: batch) },
+                    { slots.text.pointee = sides.text.forwardText(pooled: inputs.text, batch: batch) })
+            }
+        }
+        joinSides(sides)
+        return (image, caption)
+    }
+
+    /// Both backward passes (see ``backwardVision(outputGradient:)`` and
+    /// ``backwardText(outputGradient:)``), side by side when two threads are available.
+    public mutating func backwardPair(imageGradient: [Float], textGradient: [Float]) {
+        guard let batch = visionBatch, Self.runsSidesConcurrently(batch: batch) else {
+            backwardVision(outputGradient: imageGradient)
+            backwardText(outputGradient: textGradient)
+            return
+        }
+        let sides = splitSides()
+        Self.onTwoThreads(
+            { sides.vision.backwardVision(outputGradient: imageGradient) },
+            { sides.text.backwardText(outputGradient: textGradient) })
+        joinSides(sides)
+    }
+
+    /// Side by side pays off for small batches; from 512 pairs on, multi-threaded products
+    /// are as fast (measured on 2 cores: docs/PERFORMANCE.md).
+    private static func runsSidesConcurrently(batch: Int) -> Bool {
+        batch < 512 && ComputeThreads.count >= 2 && !ComputeThreads.isInsideParallelRegion
+    }
+
+    /// Moves the vision components into one projector and the text components into another,
+    /// leaving placeholders here, so each side is uniquely held and changes in place.
+    private mutating func splitSides() -> Sides {
+        var random = ProjectorRandom(seed: 0)
+        let placeholder = ProjectorBranch(kind: .none, inFeatures: 1, outFeatures: 1, random: &random)
+        var vision = self
+        var text = self
+        visionLocal = placeholder
+        visionCLS = placeholder
+        textToken = placeholder
+        textHead = nil
+        vision.textToken = placeholder
+        vision.textHead = nil
+        text.visionLocal = placeholder
+        text.visionCLS = placeholder
+        return Sides(vision: vision, text: text)
+    }
+
+    /// Moves the components back from ``splitSides()``.
+    private mutating func joinSides(_ sides: Sides) {
+        visionLocal = sides.vision.visionLocal
+        visionCLS = sides.vision.visionCLS
+        visionBatch = sides.vision.visionBatch
+        textToken = sides.text.textToken
+        textHead = sides.text.textHead
+        textBatch = sides.text.textBatch
+        sides.release()
+    }
+
+    /// Runs the two closures on two threads with single-threaded BLAS and waits for both.
+    private static func onTwoThreads(_ first: () -> Void, _ second: () -> Void) {
+        ComputeThreads.withSingleThreadedBLAS {
+            ParallelRows.run(workers: 2) { worker in
+                if worker == 0 { first() } else { second() }
+            }
+        }
+    }
+}
+
+/// The two halves of a split projector, each used by one thread only.
+private final class Sides: @unchecked Sendable {
+    var vision: PairProjector
+    var text: PairProjector
+
+    init(vision: PairProjector, text: PairProjector) {
+        self.vision = vision
+        self.text = text
+    }
+
+    /// Drops the halves' references so the joined projector holds its buffers uniquely.
+    func release() {
+        vision = text
+        var random = ProjectorRandom(seed: 0)
+        let placeholder = ProjectorBranch(kind: .none, inFeatures: 1, outFeatures: 1, random: &random)
+        vision.visionLocal = placeholder
+        vision.visionCLS = placeholder
+        vision.textToken = placeholder
+        vision.textHead = nil
+        text = vision
+    }
+}
+
+/// Input buffers handed to the two threads (read only).
+private struct SideInputs: @unchecked Sendable {
+    let vision: UnsafeBufferPointer<Float>
+    let text: UnsafeBufferPointer<Float>
+}
+
+/// Where the two threads write their results (distinct locations).
+private struct SideSlots: @unchecked Sendable {
+    let image: UnsafeMutablePointer<[Float]>
+    let text: UnsafeMutablePointer<[Float]>
+}
