@@ -99,4 +99,38 @@ struct CLIDatasetEmbedTests {
         #expect(damaged.status == 65)
         #expect(damaged.stderr.contains(segment))
     }
+
+    @Test("a corrupt image in a WebDataset shard is 65 naming shard and key; --skip-bad embeds the rest and counts it")
+    func corruptImageInShard() throws {
+        let zoo = ZooRunner()
+        try #require(try zoo.run(["encoder", "add", "dino", "--from", TrainingFixtures.mnistViT]).status == 0)
+        let members = zoo.scratch.appendingPathComponent("members")
+        try FileManager.default.createDirectory(at: members, withIntermediateDirectories: true)
+        let images = ZooRunner.fixtures.appendingPathComponent("vision/images")
+        try FileManager.default.copyItem(at: images.appendingPathComponent("camera_gray.png"), to: members.appendingPathComponent("s000.png"))
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A]).write(to: members.appendingPathComponent("s001.jpg"))
+        try FileManager.default.copyItem(at: images.appendingPathComponent("china.jpg"), to: members.appendingPathComponent("s002.jpg"))
+        for (key, caption) in [("s000", "a grey photo of a man"), ("s001", "broken"), ("s002", "a temple in china")] {
+            try Data(caption.utf8).write(to: members.appendingPathComponent("\(key).txt"))
+        }
+        let shard = zoo.scratch.appendingPathComponent("pairs-00000.tar")
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-cf", shard.path, "-C", members.path, "s000.png", "s000.txt", "s001.jpg", "s001.txt", "s002.jpg", "s002.txt"]
+        try tar.run()
+        tar.waitUntilExit()
+        try #require(tar.terminationStatus == 0)
+        let add = try zoo.run(["dataset", "add", "shards", "--path", shard.path, "--format", "wds", "--json"])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect((try add.json() as? [String: Any])?["task"] as? String == "pairs")
+
+        let strict = try zoo.run(["embed", "dino", "shards"])
+        #expect(strict.status == 65)
+        #expect(strict.stderr.contains("pairs-00000.tar/s001"), "\(strict.stderr)")
+        let skipped = try zoo.run(["embed", "dino", "shards", "--skip-bad", "--json"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(skipped.stderr.contains("skipped 1 bad images"))
+        let result = try #require(try skipped.json() as? [String: Any])
+        #expect(result["cached"] as? Int == 2)
+    }
 }

@@ -67,7 +67,7 @@ struct CLITrainTests {
         #expect(try zoo.run(["projector", "show", "dino+minilm@t1"]).status == 0)
     }
 
-    @Test("a run killed after an epoch resumes to the same weights as an uninterrupted run")
+    @Test("a run killed after an epoch resumes to the same weights as an uninterrupted run; a full disk keeps the last checkpoint")
     func resumeAfterKill() throws {
         let zoo = try prepared(count: 512)
         let common = ["--data", "fm", "--epochs", "5", "--batch", "32", "--dim", "64"]
@@ -81,6 +81,17 @@ struct CLITrainTests {
         process.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: state), "no epoch checkpoint appeared before the run ended")
         #expect((try zoo.run(["projector", "list", "--json"]).json() as? [[String: Any]])?.count == 1)
+
+        // A full disk while writing the next epoch checkpoint (simulated with a file-size limit
+        // smaller than the checkpoint) fails with 74 and leaves the previous checkpoint intact.
+        let saved = try Data(contentsOf: URL(fileURLWithPath: state))
+        let blocks = max(saved.count / 2048, 1)
+        let limited = try zoo.shell("trap '' XFSZ; ulimit -f \(blocks); exec \"$ZOO\" train dino+minilm@cut --resume \(common.joined(separator: " ")) --home \"$HOME_DIR\" 2>/dev/null")
+        limited.waitUntilExit()
+        #expect(limited.terminationStatus == 74)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state)) == saved)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (state as NSString).deletingLastPathComponent)
+        #expect(leftovers.sorted() == ["run.json", "state.safetensors"])
 
         // Starting over without --resume is refused; other settings are refused; --resume finishes.
         #expect(try zoo.run(["train", "dino+minilm@cut"] + common).status == 65)
