@@ -187,6 +187,18 @@ public struct EvalRunRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var zooVersion: String
     public var createdAt: Date
 
+    /// Gathers the fields of an evaluation row.
+    public init(id: Int64? = nil, projectorId: Int64, datasetId: Int64, task: String, metrics: String, seconds: Double, zooVersion: String, createdAt: Date) {
+        self.id = id
+        self.projectorId = projectorId
+        self.datasetId = datasetId
+        self.task = task
+        self.metrics = metrics
+        self.seconds = seconds
+        self.zooVersion = zooVersion
+        self.createdAt = createdAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, task, metrics, seconds
         case projectorId = "projector_id"

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Zero-shot classification and retrieval metrics from embeddings, as CLIP_benchmark defines
+/// them. Scores are cosine similarities: one GEMM per block of query rows against all candidates,
+/// then a top-k per row, so memory stays at `blockRows × candidates` whatever the number of queries.
+public enum Scorer {
+    /// Query rows scored per GEMM.
+    public static let blockRows = 1024
+
+    /// `acc1`, `acc5` (only with at least 5 classes) and `mean_per_class_recall` of images
+    /// against class embeddings.
+    ///
+    /// - Parameters:
+    ///   - images: `[N, D]`; rows are normalised here.
+    ///   - classes: `[C, D]`; rows are normalised here.
+    ///   - labels: The true class of each image, in `0..<C`.
+    /// - Throws: ``EvaluationError`` for mismatched widths or counts, or labels out of range.
+    public static func classification(images: EmbeddingMatrix, classes: EmbeddingMatrix, labels: [Int]) throws(EvaluationError) -> [String: Double] {
+        guard images.width == classes.width else {
+            throw EvaluationError("image embeddings are \(images.width) wide but class embeddings \(classes.width); they must come from the same projector")
+        }
+        guard labels.count == images.rows else { throw EvaluationError("\(labels.count) labels for \(images.rows) images") }
+        guard classes.rows > 0, images.rows > 0 else { throw EvaluationError("nothing to score: \(images.rows) images, \(classes.rows) classes") }
+        if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classes.rows }) {
+            throw EvaluationError("label \(labels[bad]) of image \(bad) is outside the \(classes.rows) classes")
+        }
+        let k = min(5, classes.rows)
+        var top1 = 0
+        var top5 = 0
+        var perClassHits = [Int](repeating: 0, count: classes.rows)
+        var perClassCount = [Int](repeating: 0, count: classes.rows)
+        try forEachTopK(queries: images.normalized(), candidates: classes.normalized(), k: k) { row, top in
+            let label = labels[row]
+            perClassCount[label] += 1
+            if top.first == label {
+                top1 += 1
+                perClassHits[label] += 1
+            }
+            if top.contains(label) { top5 += 1 }
+        }
+        var metrics: [String: Double] = ["acc1": Double(top1) / Double(images.rows)]
+        if classes.rows >= 5 { metrics["acc5"] = Double(top5) / Double(images.rows) }
+        let present = (0..<classes.rows).filter { perClassCount[$0] > 0 }
+        metrics["mean_per_class_recall"] = present.map { Double(perClassHits[$0]) / Double(perClassCount[$0]) }.reduce(0, +) / Double(max(present.count, 1))
+        return metrics
+    }
+
+    /// Image→text and text→image `recall@1/5/10`: `text_retrieval_recall@k` (an image hits when
+    /// any of its texts is in its top k) and `image_retrieval_recall@k` (a text hits when its image
+    /// is in its top k).
+    ///
+    /// - Parameter textImage: The image each text belongs to, in `0..<N`.
+    public static func retrieval(images: EmbeddingMatrix, texts: EmbeddingMatrix, textImage: [Int]) throws(EvaluationError) -> [String: Double] {
+        guard images.width == texts.width else {
+            throw EvaluationError("image embeddings are \(images.width) wide but text embeddings \(texts.width); they must come from the same projector")
+        }
+        guard textImage.count == texts.rows else { throw EvaluationError("\(textImage.count) text_image entries for \(texts.rows) texts") }
+        guard images.rows > 0, texts.rows > 0 else { throw EvaluationError("nothing to score: \(images.rows) images, \(texts.rows) texts") }
+        if let bad = textImage.firstIndex(where: { $0 < 0 || $0 >= images.rows }) {
+            throw EvaluationError("text \(bad) belongs to image \(textImage[bad]), outside the \(images.rows) images")
+        }
+        let ks = [1, 5, 10]
+        let normalizedImages = images.normalized()
+        let normalizedTexts = texts.normalized()
+        var textHits = [Int](repeating: 0, count: ks.count)
+        try forEachTopK(queries: normalizedTexts, candidates: normalizedImages, k: min(10, images.rows)) { row, top in
+            for (slot, k) in ks.enumerated() where top.prefix(k).contains(textImage[row]) { textHits[slot] += 1 }
+        }
+        var imageHits = [Int](repeating: 0, count: ks.count)
+        try forEachTopK(queries: normalizedImages, candidates: normalizedTexts, k: min(10, texts.rows)) { row, top in
+            for (slot, k) in ks.enumerated() where top.prefix(k).contains(where: { textImage[$0] == row }) { imageHits[slot] += 1 }
+        }
+        var metrics: [String: Double] = [:]
+        for (slot, k) in ks.enumerated() {
+            metrics["image_retrieval_recall@\(k)"] = Double(textHits[slot]) / Double(texts.rows)
+            metrics["text_retrieval_recall@\(k)"] = Double(imageHits[slot]) / Double(images.rows)
+        }
+        return metrics
+    }
+
+    /// Calls `body(row, topIndices)` for every query row, scoring blocks of ``blockRows`` rows
+    /// with one GEMM each.
+    static func forEachTopK(queries: EmbeddingMatrix, candidates: EmbeddingMatrix, k: Int, _ body: (Int, [Int]) -> Void) throws(EvaluationError) {
+        let width = queries.width
+        let count = candidates.rows
+        var scores = [Float](repeating: 0, count: min(blockRows, queries.rows) * count)
+        var top: [Int] = []
+        top.reserveCapacity(k)
+        for first in stride(from: 0, to: queries.rows, by: blockRows) {
+            let rows = min(blockRows, queries.rows - first)
+            queries.values.withUnsafeBufferPointer { q in
+                candidates.values.withUnsafeBufferPointer { c in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        BLAS.sgemm(
+                            transposeB: true, m: rows, n: count, k: width,
+                            a: q.baseAddress! + first * width, lda: width, b: c.baseAddress!, ldb: width,
+                            c: s.baseAddress!, ldc: count)
+                    }
+                }
+            }
+            scores.withUnsafeBufferPointer { s in
+                for row in 0..<rows {
+                    TopK.largest(s.baseAddress! + row * count, count: count, k: k, into: &top)
+                    body(first + row, top)
+                }
+            }
+        }
+    }
+}
