@@ -14,7 +14,7 @@ struct Zoo: ParsableCommand {
         subcommands: [
             InitCommand.self, EncoderCommand.self, BackendCommand.self, BackendsCommand.self, PluginCommand.self, TokenizeCommand.self, EncodeCommand.self, PreprocessCommand.self,
             DatasetCommand.self, EmbedCommand.self, TrainCommand.self, ProjectorCommand.self, BenchCommand.self,
-            VerifyCommand.self, GCCommand.self, VersionCommand.self,
+            PackCommand.self, ImportCommand.self, VerifyCommand.self, GCCommand.self, VersionCommand.self,
         ])
 }
 
