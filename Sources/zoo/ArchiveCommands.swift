@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Registry
+
+/// `zoo pack PAIR [--output FILE.zoo]`
+struct PackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Write a projector, its manifest and a model card into one tar + zstd archive (docs/ARCHIVES.md).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "VISION+TEXT[@TAG] (newest tag when omitted).")
+    var pair: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The archive to write (default: VISION+TEXT@TAG.zoo here, '/' in names as '_').", valueName: "file.zoo"))
+    var output: String?
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let reference = try PairReference(parsing: pair)
+        let zoo = try global.openZoo()
+        let url = output.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
+        let packed = try zoo.pack(reference, to: url)
+        if outputOptions.json {
+            try Output.json([
+                "pair": packed.entry.reference, "archive": packed.url.path, "bytes": packed.bytes, "sha256": packed.sha256,
+                "checkpoint_digest": packed.manifest.projector.checkpointDigest,
+            ])
+            return
+        }
+        print("packed \(packed.entry.reference) into \(packed.url.path) (\(Output.bytes(packed.bytes)), sha256 \(packed.sha256))")
+    }
+}
+
+/// `zoo import FILE.zoo [--as TAG] [--json]`
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Verify a projector archive written by 'zoo pack' and register its projector (docs/ARCHIVES.md).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The archive.", valueName: "file.zoo"))
+    var archive: String
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("Record the projector under this tag instead of the archive's.", valueName: "tag"))
+    var tag: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let url = URL(fileURLWithPath: (archive as NSString).expandingTildeInPath).standardizedFileURL
+        let zoo = try global.openZoo()
+        let imported = try zoo.importArchive(url, as: tag)
+        if output.json {
+            var object = ProjectorJSON.object(imported.entry)
+            object["archive"] = url.path
+            object["already_stored"] = imported.alreadyStored
+            try Output.json(object)
+            return
+        }
+        print("imported \(imported.entry.reference) (checkpoint \(imported.entry.record.checkpointDigest.prefix(12))) from \(url.path)")
+    }
+}
