@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// `zoo score`, `zoo eval` and `zoo results` through the real binary.
+@Suite("zoo eval, score and results", .serialized)
+struct CLIEvalTests {
+    static let scoreFixtures = ZooRunner.fixtures.appendingPathComponent("score")
+
+    @Test("zoo score matches the metrics the committed numpy script computes", arguments: ["classification", "retrieval"])
+    func scoreMatchesReference(kind: String) throws {
+        let zoo = ZooRunner()
+        let expectedAll = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.scoreFixtures.appendingPathComponent("expected.json"))) as? [String: [String: Double]])
+        let expected = try #require(expectedAll[kind])
+        let result = try zoo.run(["score", kind, "--embeddings", Self.scoreFixtures.appendingPathComponent("\(kind).safetensors").path, "--json"], withHome: false)
+        #expect(result.status == 0, "\(result.stderr)")
+        let metrics = try #require((try result.json() as? [String: Any])?["metrics"] as? [String: Double])
+        #expect(Set(metrics.keys) == Set(expected.keys))
+        for (name, value) in expected {
+            #expect(abs((metrics[name] ?? -1) - value) < 1e-12, "\(name): \(metrics[name] ?? -1) vs \(value)")
+        }
+    }
+
+    @Test("zoo score: mismatched widths, labels out of range, a missing tensor or file")
+    func scoreBadInput() throws {
+        let zoo = ZooRunner()
+        func write(_ name: String, _ tensors: [(String, String, [Int], [UInt8])]) throws -> String {
+            // A minimal safetensors writer: header JSON then the raw bytes, in order.
+            var header: [String: Any] = [:]
+            var offset = 0
+            var data = Data()
+            for (tensor, dtype, shape, bytes) in tensors {
+                header[tensor] = ["dtype": dtype, "shape": shape, "data_offsets": [offset, offset + bytes.count]]
+                offset += bytes.count
+                data.append(contentsOf: bytes)
+            }
+            var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+            while json.count % 8 != 0 { json.append(0x20) }
+            var file = Data(withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init))
+            file.append(json)
+            file.append(data)
+            let url = zoo.scratch.appendingPathComponent(name)
+            try file.write(to: url)
+            return url.path
+        }
+        func floats(_ count: Int) -> [UInt8] { (0..<count).flatMap { withUnsafeBytes(of: Float($0 % 7 + 1).bitPattern.littleEndian, Array.init) } }
+        func longs(_ values: [Int64]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) } }
+        let widths = try write("widths.safetensors", [("image", "F32", [2, 3], floats(6)), ("classes", "F32", [2, 4], floats(8)), ("labels", "I64", [2], longs([0, 1]))])
+        let widthResult = try zoo.run(["score", "classification", "--embeddings", widths], withHome: false)
+        #expect(widthResult.status == 65)
+        #expect(widthResult.stderr.contains("3 wide"))
+        let labels = try write("labels.safetensors", [("image", "F32", [2, 3], floats(6)), ("classes", "F32", [2, 3], floats(6)), ("labels", "I64", [2], longs([0, 5]))])
+        let labelResult = try zoo.run(["score", "classification", "--embeddings", labels], withHome: false)
+        #expect(labelResult.status == 65)
+        #expect(labelResult.stderr.contains("label 5"))
+        let missing = try write("missing.safetensors", [("image", "F32", [2, 3], floats(6)), ("text", "F32", [2, 3], floats(6))])
+        let missingResult = try zoo.run(["score", "retrieval", "--embeddings", missing], withHome: false)
+        #expect(missingResult.status == 65)
+        #expect(missingResult.stderr.contains("text_image"))
+        #expect(try zoo.run(["score", "retrieval", "--embeddings", "/nonexistent.safetensors"], withHome: false).status == 66)
+    }
+
+    @Test("zoo eval: zero-shot classification and retrieval of a trained pair, stored and shown by zoo results")
+    func evalTrainedPair() throws {
+        let miniLM = try #require(CLITextEncoderTests.miniLM, "all-MiniLM-L6-v2 is missing (make test fetches it)")
+        try #require(TrainingFixtures.available, "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
+        let zoo = ZooRunner()
+        let train = zoo.scratch.appendingPathComponent("train")
+        let test = zoo.scratch.appendingPathComponent("test")
+        try TrainingFixtures.subset(count: 256, into: train)
+        try TrainingFixtures.subset(count: 200, split: "t10k", into: test)
+        try #require(try zoo.run(["encoder", "add", "dino", "--from", TrainingFixtures.mnistViT]).status == 0)
+        try #require(try zoo.run(["encoder", "add", "all-MiniLM-L6-v2", "--alias", "minilm", "--from", miniLM.path]).status == 0)
+        try #require(try zoo.run(["dataset", "add", "fm", "--path", train.path, "--format", "idx", "--classnames", TrainingFixtures.classNames,
+                                  "--captions-from-labels", TrainingFixtures.captionTemplates]).status == 0)
+        let templates = TrainingFixtures.repository.appendingPathComponent("data/fashion-mnist/templates.txt").path
+        try #require(try zoo.run(["dataset", "add", "fm-test", "--path", test.path, "--format", "idx", "--task", "classification",
+                                  "--classnames", TrainingFixtures.classNames, "--templates", templates]).status == 0)
+        let trained = try zoo.run(["train", "dino+minilm", "--data", "fm", "--epochs", "3", "--batch", "32", "--dim", "32", "--lr", "2e-3"])
+        try #require(trained.status == 0, "\(trained.stderr)")
+
+        let output = zoo.scratch.appendingPathComponent("result.json")
+        let classification = try zoo.run(["eval", "dino+minilm", "fm-test", "--json", "--output", output.path])
+        #expect(classification.status == 0, "\(classification.stderr)")
+        let result = try #require(try classification.json() as? [String: Any])
+        #expect(result["task"] as? String == "zeroshot_classification")
+        #expect(result["dataset"] as? String == "fm-test")
+        #expect(result["model"] as? String == "dino+all-MiniLM-L6-v2")
+        #expect(result["pretrained"] as? String == "v1")
+        let metrics = try #require(result["metrics"] as? [String: Double])
+        let acc1 = try #require(metrics["acc1"])
+        // Ten classes: chance is 0.1; the trained pair must do better.
+        #expect(acc1 > 0.2, "acc1 \(acc1)")
+        #expect((metrics["acc5"] ?? 0) >= acc1)
+        #expect(metrics["mean_per_class_recall"] != nil)
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
+        #expect((written["metrics"] as? [String: Double])?["acc1"] == acc1)
+
+        let retrieval = try zoo.run(["eval", "dino+minilm", "fm", "--task", "retrieval", "--json"])
+        #expect(retrieval.status == 0, "\(retrieval.stderr)")
+        let retrievalMetrics = try #require((try retrieval.json() as? [String: Any])?["metrics"] as? [String: Double])
+        #expect(retrievalMetrics["image_retrieval_recall@1"] != nil)
+        #expect((retrievalMetrics["text_retrieval_recall@10"] ?? 0) >= (retrievalMetrics["text_retrieval_recall@1"] ?? 1))
+
+        let results = try #require(try zoo.run(["results", "--json"]).json() as? [[String: Any]])
+        #expect(results.count == 2)
+        let csv = try zoo.run(["results", "--csv"])
+        #expect(csv.stdout.hasPrefix("pair,fm,fm-test\n"))
+        #expect(csv.stdout.contains("dino+all-MiniLM-L6-v2@v1,"))
+
+        // Bad input: unknown pair or dataset (66 with a suggestion); a task that does not fit (64).
+        let unknown = try zoo.run(["eval", "dino+minilm", "fm-tset"])
+        #expect(unknown.status == 66)
+        #expect(unknown.stderr.contains("fm-test"))
+        #expect(try zoo.run(["eval", "dino+minilm@v9", "fm-test"]).status == 66)
+        #expect(try zoo.run(["eval", "dino+minilm", "fm-test", "--task", "retrieval"]).status == 64)
+        #expect(try zoo.run(["eval", "dino+minilm", "fm", "--task", "classification"]).status == 64)
+    }
+}
