@@ -360,8 +360,8 @@ def checkpoint_digest(files):
 
 
 def build_manifest(architecture, files, digest, *, tag, vision, text, training):
-    """The archive's manifest.json content. Provisional schema: the one place to align with
-    docs/ARCHIVES.md once the archive format is settled."""
+    """The archive's manifest.json content, in the schema zoo's importer reads (docs/ARCHIVES.md,
+    format zoo-projector version 1); scripts/test_convert_freeze_align.py imports one into zoo."""
     return {
         "format": "zoo-projector",
         "format_version": 1,
@@ -391,7 +391,7 @@ def manifest_bytes(manifest):
 def tar_bytes(entries):
     """An uncompressed tar of [(name, bytes)] in order, with fixed owners, modes and times."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
         for name, data in entries:
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -452,8 +452,41 @@ def file_sha256(path):
 # ---------------------------------------------------------------------------------------------
 
 
+def encoder_entry(name, source, digest, modality, backend, role):
+    """One encoder of the manifest, as zoo's importer reads it (docs/ARCHIVES.md). zoo matches
+    encoders by checkpoint digest, so the digest of the encoder registered in the target zoo is
+    required: `zoo encoder show NAME --json` prints it as checkpoint.digest."""
+    if not digest or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ConversionError(
+            f"--{role}-digest is required for an archive: the 64-hex checkpoint digest of the {role} encoder "
+            f"in your zoo ('zoo encoder show NAME --json' shows it as checkpoint.digest); or use --folder")
+    return {"name": name or f"{role}-encoder", "aliases": [], "modality": modality, "backend": backend,
+            "source": source, "license": None, "checkpoint_digest": digest,
+            "pooled_width": None, "token_width": None}
+
+
+def model_card(architecture, digest, training, vision_name, vision_source, text_name, text_source):
+    """A short MODEL_CARD.md for a converted projector (zoo's importer requires one)."""
+    lines = [
+        "# Projector converted from mayug/freeze-align",
+        "",
+        f"- Vision encoder: {vision_name or 'unnamed'} ({vision_source})",
+        f"- Text encoder: {text_name or 'unnamed'} ({text_source})",
+        f"- Projector checkpoint digest: `{digest}`",
+        f"- Architecture: `{json.dumps(architecture, sort_keys=True)}`",
+        f"- Source file: {training['source_file']} (sha256 `{training['source_sha256']}`)",
+        f"- Final temperature: {training['temperature_final']}",
+        "",
+        "Only the projector weights were kept; the frozen encoders' weights were dropped.",
+        "Converted by scripts/convert_freeze_align.py.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def convert(checkpoint, output, *, folder=False, tag=None, vision_name=None, vision_source=None,
-            text_name=None, text_source=None, dropout=DEFAULT_DROPOUT, log=print):
+            text_name=None, text_source=None, dropout=DEFAULT_DROPOUT, log=print,
+            vision_digest=None, text_digest=None, vision_backend="dinov2", text_backend="roberta"):
     state, extras = load_checkpoint(checkpoint)
     architecture, tensors, report = map_state_dict(state, dropout=dropout)
     files = folder_files(architecture, tensors)
@@ -476,13 +509,15 @@ def convert(checkpoint, output, *, folder=False, tag=None, vision_name=None, vis
     epoch = extras.get("epoch")
     if isinstance(epoch, int):
         training["epoch"] = epoch
+    archived = dict(files)
+    archived["MODEL_CARD.md"] = model_card(architecture, digest, training, vision_name, vision_source, text_name, text_source).encode()
     manifest = build_manifest(
-        architecture, files, digest,
+        architecture, archived, digest,
         tag=tag or Path(output).name.removesuffix(".zoo"),
-        vision={"name": vision_name, "source": vision_source, "checkpoint_digest": None},
-        text={"name": text_name, "source": text_source, "checkpoint_digest": None},
+        vision=encoder_entry(vision_name, vision_source, vision_digest, "vision", vision_backend, "vision"),
+        text=encoder_entry(text_name, text_source, text_digest, "text", text_backend, "text"),
         training=training)
-    entries = [(MANIFEST_FILE, manifest_bytes(manifest))] + [(name, files[name]) for name in sorted(files)]
+    entries = [(MANIFEST_FILE, manifest_bytes(manifest))] + [(name, archived[name]) for name in sorted(archived, key=lambda p: p.encode())]
     compressed, how = zstd_compress(tar_bytes(entries))
     write_atomically(output, compressed)
     log(f"wrote {output} ({len(compressed)} bytes, tar compressed with the {how}; checkpoint digest {digest})")
@@ -503,6 +538,10 @@ def main(argv=None):
     parser.add_argument("--text-name", help="the text encoder's name in zoo, e.g. all-roberta-large-v1")
     parser.add_argument("--text-source", default="sentence-transformers/all-roberta-large-v1",
                         help="where the text encoder comes from (default: %(default)s, the paper's)")
+    parser.add_argument("--vision-digest", help="checkpoint digest of the vision encoder in the target zoo (archives)")
+    parser.add_argument("--text-digest", help="checkpoint digest of the text encoder in the target zoo (archives)")
+    parser.add_argument("--vision-backend", default="dinov2", help="zoo backend of the vision encoder (default: %(default)s)")
+    parser.add_argument("--text-backend", default="roberta", help="zoo backend of the text encoder (default: %(default)s)")
     parser.add_argument("--dropout", type=float, default=DEFAULT_DROPOUT,
                         help="dropout recorded in the architecture (default: %(default)s, the paper's)")
     args = parser.parse_args(argv)
@@ -512,6 +551,8 @@ def main(argv=None):
         convert(args.checkpoint, args.output, folder=args.folder, tag=args.tag,
                 vision_name=args.vision_name, vision_source=args.vision_source,
                 text_name=args.text_name, text_source=args.text_source, dropout=args.dropout,
+                vision_digest=args.vision_digest, text_digest=args.text_digest,
+                vision_backend=args.vision_backend, text_backend=args.text_backend,
                 log=lambda message: print(message, file=sys.stderr))
     except ConversionError as error:
         print(f"convert_freeze_align: {error}", file=sys.stderr)

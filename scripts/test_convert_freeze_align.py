@@ -15,6 +15,7 @@ Run: python3 scripts/test_convert_freeze_align.py   (needs torch and safetensors
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -234,15 +235,22 @@ def test_folder(work):
     return checkpoint, out, digest
 
 
+VISION_DIGEST = "a" * 64
+TEXT_DIGEST = "b" * 64
+DIGESTS = ("--vision-digest", VISION_DIGEST, "--text-digest", TEXT_DIGEST)
+
+
 def test_archive(work, checkpoint, folder, digest):
     archive = work / "paper.zoo"
+    missing = run(checkpoint, work / "nodigest.zoo", "--vision-name", "dinov2-large")
+    assert missing.returncode != 0 and "--vision-digest is required" in missing.stderr, missing.stderr
     result = run(checkpoint, archive, "--tag", "paper-fake", "--vision-name", "dinov2-large",
-                 "--text-name", "all-roberta-large-v1", "--text-source", "local:/models/arl")
+                 "--text-name", "all-roberta-large-v1", "--text-source", "local:/models/arl", *DIGESTS)
     assert result.returncode == 0, result.stderr
     assert archive.read_bytes()[:4] == b"\x28\xb5\x2f\xfd", "not zstd"
     with tarfile.open(fileobj=io.BytesIO(decompress(archive))) as tar:
         members = tar.getmembers()
-        assert [m.name for m in members] == ["manifest.json", "config.json", "projector.safetensors"], members
+        assert [m.name for m in members] == ["manifest.json", "MODEL_CARD.md", "config.json", "projector.safetensors"], members
         contents = {m.name: tar.extractfile(m).read() for m in members}
     for name in ("config.json", "projector.safetensors"):
         assert contents[name] == (folder / name).read_bytes(), name
@@ -253,8 +261,11 @@ def test_archive(work, checkpoint, folder, digest):
     assert manifest["projector"]["checkpoint_digest"] == digest
     assert manifest["projector"]["architecture"] == json.loads(EXPECTED_CONFIG)
     assert manifest["projector"]["final_loss"] is None and manifest["projector"]["history"] == []
-    assert manifest["encoders"]["vision"] == {"name": "dinov2-large", "source": "facebook/dinov2-large", "checkpoint_digest": None}
-    assert manifest["encoders"]["text"] == {"name": "all-roberta-large-v1", "source": "local:/models/arl", "checkpoint_digest": None}
+    common = {"aliases": [], "license": None, "pooled_width": None, "token_width": None}
+    assert manifest["encoders"]["vision"] == {"name": "dinov2-large", "source": "facebook/dinov2-large", "checkpoint_digest": VISION_DIGEST,
+                                              "modality": "vision", "backend": "dinov2", **common}
+    assert manifest["encoders"]["text"] == {"name": "all-roberta-large-v1", "source": "local:/models/arl", "checkpoint_digest": TEXT_DIGEST,
+                                            "modality": "text", "backend": "roberta", **common}
     training = manifest["training"]
     assert training["source"] == "freeze-align" and training["epoch"] == 14
     assert abs(training["temperature_final"] - 0.0431) < 1e-6, training
@@ -264,12 +275,12 @@ def test_archive(work, checkpoint, folder, digest):
     for name in ("config.json", "projector.safetensors"):
         entry = manifest["files"][name]
         assert entry == {"bytes": len(contents[name]), "sha256": hashlib.sha256(contents[name]).hexdigest()}, entry
-    assert sorted(manifest["files"]) == ["config.json", "projector.safetensors"]
+    assert sorted(manifest["files"]) == ["MODEL_CARD.md", "config.json", "projector.safetensors"]
 
     # Deterministic: converting again gives the same archive bytes.
     again = work / "again" / "paper.zoo"
     assert run(checkpoint, again, "--tag", "paper-fake", "--vision-name", "dinov2-large",
-               "--text-name", "all-roberta-large-v1", "--text-source", "local:/models/arl").returncode == 0
+               "--text-name", "all-roberta-large-v1", "--text-source", "local:/models/arl", *DIGESTS).returncode == 0
     assert again.read_bytes() == archive.read_bytes()
 
 
@@ -327,6 +338,35 @@ def test_errors(work):
     assert missing_file.returncode == 1 and "no such file" in missing_file.stderr, missing_file.stderr
 
 
+def test_zoo_import(work, checkpoint, digest):
+    """zoo imports the converted archive (needs a built zoo: $ZOO_BIN or .build/debug/zoo)."""
+    root = Path(__file__).resolve().parent.parent
+    zoo = os.environ.get("ZOO_BIN") or str(root / ".build" / "debug" / "zoo")
+    if not os.path.exists(zoo):
+        print("skipped zoo import: no zoo binary (build it, or set ZOO_BIN)")
+        return
+    home = work / "home"
+    env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+
+    def zoo_run(*args):
+        return subprocess.run([zoo, *args, "--home", str(home)], capture_output=True, text=True, env=env)
+
+    fixtures = root / "Tests" / "Fixtures"
+    digests = {}
+    for name, folder in (("vit", fixtures / "vision" / "models" / "dinov2-mnist"), ("arl", fixtures / "models" / "tiny-roberta")):
+        added = zoo_run("encoder", "add", name, "--from", str(folder), "--json")
+        assert added.returncode == 0, added.stderr
+        digests[name] = json.loads(added.stdout)["checkpoint"]["digest"]
+    archive = work / "for-zoo.zoo"
+    result = run(checkpoint, archive, "--tag", "paper", "--vision-name", "vit", "--text-name", "arl",
+                 "--vision-digest", digests["vit"], "--text-digest", digests["arl"])
+    assert result.returncode == 0, result.stderr
+    imported = zoo_run("import", str(archive), "--json")
+    assert imported.returncode == 0, imported.stderr
+    shown = json.loads(zoo_run("projector", "show", "vit+arl@paper", "--json").stdout)
+    assert shown["checkpoint_digest"] == digest, (shown["checkpoint_digest"], digest)
+
+
 def main():
     passed = failed = 0
     work = Path(tempfile.mkdtemp(prefix="convert-freeze-align-"))
@@ -342,6 +382,7 @@ def main():
              lambda: test_archive(work, state["checkpoint"], state["folder"], state["digest"])),
             ("plain and DistributedDataParallel state dicts", lambda: test_plain_and_ddp_state_dicts(work, state["digest"])),
             ("bad inputs fail with clear messages", lambda: test_errors(work)),
+            ("zoo import of a converted archive", lambda: test_zoo_import(work, state["checkpoint"], state["digest"])),
         ]
         for name, test in tests:
             try:
