@@ -20,12 +20,17 @@ public struct EmbeddingMatrix: Sendable {
     /// A copy with every row scaled to unit length (rows of zeros stay zero).
     public func normalized() -> EmbeddingMatrix {
         var copy = self
+        let width = width
         copy.values.withUnsafeMutableBufferPointer { buffer in
-            for row in 0..<rows {
-                var sum: Double = 0
-                for index in (row * width)..<((row + 1) * width) { sum += Double(buffer[index]) * Double(buffer[index]) }
-                let scale = sum > 0 ? Float(1 / sum.squareRoot()) : 0
-                for index in (row * width)..<((row + 1) * width) { buffer[index] *= scale }
+            let base = RowPointer(buffer.baseAddress!)
+            ParallelRows.forEach(count: rows, costPerRow: width) { range in
+                for row in range {
+                    let start = base.pointer + row * width
+                    var sum: Double = 0
+                    for index in 0..<width { sum += Double(start[index]) * Double(start[index]) }
+                    let scale = sum > 0 ? Float(1 / sum.squareRoot()) : 0
+                    for index in 0..<width { start[index] *= scale }
+                }
             }
         }
         return copy
@@ -48,4 +53,10 @@ public struct EmbeddingMatrix: Sendable {
         }
         return EmbeddingMatrix(values: means, rows: classes, width: width).normalized()
     }
+}
+
+/// The base of a buffer whose rows parallel workers change, each its own.
+private struct RowPointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

@@ -78,14 +78,15 @@ public enum Scorer {
         return metrics
     }
 
-    /// Calls `body(row, topIndices)` for every query row, scoring blocks of ``blockRows`` rows
-    /// with one GEMM each.
+    /// Calls `body(row, topIndices)` for every query row, in order, scoring blocks of
+    /// ``blockRows`` rows with one GEMM each; the top-k of a block's rows are found on all
+    /// compute threads.
     static func forEachTopK(queries: EmbeddingMatrix, candidates: EmbeddingMatrix, k: Int, _ body: (Int, [Int]) -> Void) throws(EvaluationError) {
         let width = queries.width
         let count = candidates.rows
-        var scores = [Float](repeating: 0, count: min(blockRows, queries.rows) * count)
-        var top: [Int] = []
-        top.reserveCapacity(k)
+        let capacity = min(blockRows, queries.rows)
+        var scores = [Float](repeating: 0, count: capacity * count)
+        var tops = [Int](repeating: 0, count: capacity * k)
         for first in stride(from: 0, to: queries.rows, by: blockRows) {
             let rows = min(blockRows, queries.rows - first)
             queries.values.withUnsafeBufferPointer { q in
@@ -99,11 +100,26 @@ public enum Scorer {
                 }
             }
             scores.withUnsafeBufferPointer { s in
-                for row in 0..<rows {
-                    TopK.largest(s.baseAddress! + row * count, count: count, k: k, into: &top)
-                    body(first + row, top)
+                tops.withUnsafeMutableBufferPointer { t in
+                    let (scoreBase, topBase) = (UnsafeSendable(s.baseAddress!), UnsafeSendable(t.baseAddress!))
+                    ParallelRows.forEach(count: rows, costPerRow: count) { range in
+                        var top: [Int] = []
+                        top.reserveCapacity(k)
+                        for row in range {
+                            TopK.largest(scoreBase.pointer + row * count, count: count, k: k, into: &top)
+                            for slot in 0..<k { topBase.pointer[row * k + slot] = top[slot] }
+                        }
+                    }
                 }
             }
+            for row in 0..<rows { body(first + row, Array(tops[(row * k)..<(row * k + k)])) }
         }
     }
+}
+
+/// A pointer handed to the workers of one parallel loop, each touching its own rows.
+private struct UnsafeSendable<Pointee>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Pointee>
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
 }
