@@ -16,6 +16,12 @@ public enum Scorer {
     ///   - labels: The true class of each image, in `0..<C`.
     /// - Throws: ``EvaluationError`` for mismatched widths or counts, or labels out of range.
     public static func classification(images: EmbeddingMatrix, classes: EmbeddingMatrix, labels: [Int]) throws(EvaluationError) -> [String: Double] {
+        try classificationResult(images: images, classes: classes, labels: labels).metrics
+    }
+
+    /// ``classification(images:classes:labels:)`` with the confusion matrix (row: true class,
+    /// column: top-1 prediction) and each class's top-1 recall.
+    public static func classificationResult(images: EmbeddingMatrix, classes: EmbeddingMatrix, labels: [Int]) throws(EvaluationError) -> ClassificationResult {
         guard images.width == classes.width else {
             throw EvaluationError("image embeddings are \(images.width) wide but class embeddings \(classes.width); they must come from the same projector")
         }
@@ -29,9 +35,11 @@ public enum Scorer {
         var top5 = 0
         var perClassHits = [Int](repeating: 0, count: classes.rows)
         var perClassCount = [Int](repeating: 0, count: classes.rows)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.rows), count: classes.rows)
         try forEachTopK(queries: images.normalized(), candidates: classes.normalized(), k: k) { row, top in
             let label = labels[row]
             perClassCount[label] += 1
+            confusion[label][top[0]] += 1
             if top.first == label {
                 top1 += 1
                 perClassHits[label] += 1
@@ -42,7 +50,8 @@ public enum Scorer {
         if classes.rows >= 5 { metrics["acc5"] = Double(top5) / Double(images.rows) }
         let present = (0..<classes.rows).filter { perClassCount[$0] > 0 }
         metrics["mean_per_class_recall"] = present.map { Double(perClassHits[$0]) / Double(perClassCount[$0]) }.reduce(0, +) / Double(max(present.count, 1))
-        return metrics
+        let recall = (0..<classes.rows).map { perClassCount[$0] > 0 ? Double(perClassHits[$0]) / Double(perClassCount[$0]) : 0 }
+        return ClassificationResult(metrics: metrics, confusion: confusion, perClassRecall: recall)
     }
 
     /// Image→text and text→image `recall@1/5/10`: `text_retrieval_recall@k` (an image hits when
@@ -115,6 +124,16 @@ public enum Scorer {
             for row in 0..<rows { body(first + row, Array(tops[(row * k)..<(row * k + k)])) }
         }
     }
+}
+
+/// Zero-shot classification metrics with their per-class breakdown.
+public struct ClassificationResult: Sendable, Equatable {
+    /// `acc1`, `acc5` (5 classes or more) and `mean_per_class_recall`.
+    public var metrics: [String: Double]
+    /// Counts, row = true class, column = top-1 prediction.
+    public var confusion: [[Int]]
+    /// Top-1 recall of each class (0 for a class without images).
+    public var perClassRecall: [Double]
 }
 
 /// A pointer handed to the workers of one parallel loop, each touching its own rows.
