@@ -4,7 +4,7 @@ import GRDB
 /// append a new one. `identifiers` lists them in order; a catalog whose applied list holds a
 /// name not in it was written by a newer zoo.
 enum CatalogMigrations {
-    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names", "v4-training-results"]
+    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names", "v4-training-results", "v5-cka-runs"]
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -115,6 +115,31 @@ enum CatalogMigrations {
                 ALTER TABLE projector ADD COLUMN history TEXT NOT NULL DEFAULT '[]';
                 ALTER TABLE dataset ADD COLUMN item_count INTEGER;
                 ALTER TABLE dataset ADD COLUMN ids_digest TEXT;
+                """)
+        }
+        migrator.registerMigration(identifiers[4]) { db in
+            // `zoo cka` results: encoders over a dataset, or two feature files (paths only).
+            try db.execute(sql: """
+                CREATE TABLE cka_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    vision_encoder_id INTEGER REFERENCES encoder(id) ON DELETE CASCADE,
+                    text_encoder_id INTEGER REFERENCES encoder(id) ON DELETE CASCADE,
+                    vision_features TEXT,
+                    text_features TEXT,
+                    dataset_id INTEGER REFERENCES dataset(id) ON DELETE CASCADE,
+                    kernel TEXT NOT NULL CHECK (kernel IN ('linear', 'rbf')),
+                    samples INTEGER NOT NULL CHECK (samples >= 2),
+                    score REAL NOT NULL,
+                    bandwidth_vision REAL,
+                    bandwidth_text REAL,
+                    zoo_version TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    CHECK ((vision_encoder_id IS NULL) = (vision_features IS NOT NULL)),
+                    CHECK ((text_encoder_id IS NULL) = (text_features IS NOT NULL))
+                );
+                CREATE INDEX cka_run_vision ON cka_run(vision_encoder_id);
+                CREATE INDEX cka_run_text ON cka_run(text_encoder_id);
+                CREATE INDEX cka_run_dataset ON cka_run(dataset_id);
                 """)
         }
         return migrator
