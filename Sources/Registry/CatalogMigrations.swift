@@ -4,7 +4,7 @@ import GRDB
 /// append a new one. `identifiers` lists them in order; a catalog whose applied list holds a
 /// name not in it was written by a newer zoo.
 enum CatalogMigrations {
-    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names", "v4-training-results", "v5-cka-runs"]
+    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names", "v4-training-results", "v5-cka-runs", "v6-eval-details"]
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -141,6 +141,10 @@ enum CatalogMigrations {
                 CREATE INDEX cka_run_text ON cka_run(text_encoder_id);
                 CREATE INDEX cka_run_dataset ON cka_run(dataset_id);
                 """)
+        }
+        migrator.registerMigration(identifiers[5]) { db in
+            // Per-class results of classification runs (class names, recall, confusion matrix) for reports.
+            try db.execute(sql: "ALTER TABLE eval_run ADD COLUMN details TEXT")
         }
         return migrator
     }

@@ -186,9 +186,13 @@ public struct EvalRunRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var seconds: Double
     public var zooVersion: String
     public var createdAt: Date
+    /// Per-class results of a classification run, JSON text
+    /// (`{"class_names", "per_class_recall", "confusion"}`), when recorded.
+    public var details: String? = nil
 
     /// Gathers the fields of an evaluation row.
-    public init(id: Int64? = nil, projectorId: Int64, datasetId: Int64, task: String, metrics: String, seconds: Double, zooVersion: String, createdAt: Date) {
+    public init(id: Int64? = nil, projectorId: Int64, datasetId: Int64, task: String, metrics: String, seconds: Double, zooVersion: String, createdAt: Date, details: String? = nil) {
+        self.details = details
         self.id = id
         self.projectorId = projectorId
         self.datasetId = datasetId
@@ -200,7 +204,7 @@ public struct EvalRunRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, task, metrics, seconds
+        case id, task, metrics, seconds, details
         case projectorId = "projector_id"
         case datasetId = "dataset_id"
         case zooVersion = "zoo_version"

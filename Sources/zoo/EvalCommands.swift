@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
             skipBad: DatasetOptions.parse(record.options).skipBad)
         let images = try Embedding.images(zoo: zoo, encoder: vision, dataset: record, reader: reader, contents: contents, settings: settings)
         let kept = contents.ids.indices.filter { images.cache.contains(contents.ids[$0]) }
-        let scored: (metrics: [String: Double], seconds: Double)
+        let scored: (metrics: [String: Double], seconds: Double, details: String?)
         if chosen == .classification {
             scored = try classify(zoo: zoo, record: record, reader: reader, contents: contents, kept: kept, images: images.cache, text: text, projector: projector, settings: settings)
         } else {
@@ -72,7 +72,7 @@ struct EvalCommand: ParsableCommand {
         let metricsText = String(decoding: try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys]), as: UTF8.self)
         try zoo.catalog.addEvaluation(EvalRunRecord(
             projectorId: entry.record.id!, datasetId: record.id!, task: chosen.rawValue, metrics: metricsText,
-            seconds: seconds, zooVersion: ZooVersion.current, createdAt: Date()))
+            seconds: seconds, zooVersion: ZooVersion.current, createdAt: Date(), details: scored.details))
         let result = EvaluationJSON.result(
             dataset: record.name, pair: "\(entry.visionName)+\(entry.textName)", tag: entry.record.tag, task: chosen, metrics: metrics,
             extra: ["items": kept.count, "seconds": seconds, "scoring_seconds": scoringSeconds, "zoo_version": ZooVersion.current])
@@ -95,7 +95,7 @@ struct EvalCommand: ParsableCommand {
     private func classify(
         zoo: ModelZoo, record: DatasetRecord, reader: any DatasetReader, contents: DatasetContents, kept: [Int],
         images: EmbeddingCache, text: EncoderEntry, projector: PairProjector, settings: Embedding.Settings
-    ) throws -> (metrics: [String: Double], seconds: Double) {
+    ) throws -> (metrics: [String: Double], seconds: Double, details: String?) {
         guard let classNames = reader.classNames else {
             throw ZooError(.usage, "dataset '\(record.name)' has no class names; re-add it with --classnames FILE")
         }
@@ -113,14 +113,19 @@ struct EvalCommand: ParsableCommand {
         let imageMatrix = try project { try CachedProjection.images(kept.map { contents.ids[$0] }, cache: images, projector: projector) }
         let promptMatrix = try project { try CachedProjection.texts(prompts, cache: captions.cache, projector: projector) }
         let classes = promptMatrix.classEmbeddings(promptsPerClass: templates.count)
-        let metrics = try score { try Scorer.classification(images: imageMatrix, classes: classes, labels: labels) }
-        return (metrics, Date().timeIntervalSince(start))
+        let result: ClassificationResult
+        do { result = try Scorer.classificationResult(images: imageMatrix, classes: classes, labels: labels) } catch {
+            throw ZooError(.data, error.description)
+        }
+        let details: [String: Any] = ["class_names": classNames, "per_class_recall": result.perClassRecall, "confusion": result.confusion]
+        let detailsText = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
+        return (result.metrics, Date().timeIntervalSince(start), detailsText)
     }
 
     private func retrieve(
         zoo: ModelZoo, record: DatasetRecord, contents: DatasetContents, kept: [Int],
         images: EmbeddingCache, text: EncoderEntry, projector: PairProjector, settings: Embedding.Settings
-    ) throws -> (metrics: [String: Double], seconds: Double) {
+    ) throws -> (metrics: [String: Double], seconds: Double, details: String?) {
         var texts: [String] = []
         var textImage: [Int] = []
         for (position, index) in kept.enumerated() {
@@ -135,7 +140,7 @@ struct EvalCommand: ParsableCommand {
         let imageMatrix = try project { try CachedProjection.images(kept.map { contents.ids[$0] }, cache: images, projector: projector) }
         let textMatrix = try project { try CachedProjection.texts(texts, cache: captions.cache, projector: projector) }
         let metrics = try score { try Scorer.retrieval(images: imageMatrix, texts: textMatrix, textImage: textImage) }
-        return (metrics, Date().timeIntervalSince(start))
+        return (metrics, Date().timeIntervalSince(start), nil)
     }
 
     private func score(_ body: () throws -> [String: Double]) throws -> [String: Double] {

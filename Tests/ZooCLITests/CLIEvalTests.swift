@@ -107,6 +107,26 @@ struct CLIEvalTests {
         #expect(csv.stdout.hasPrefix("pair,fm,fm-test\n"))
         #expect(csv.stdout.contains("dino+all-MiniLM-L6-v2@v1,"))
 
+        // The report shows every chart, with the catalog's numbers.
+        let cka = ZooRunner.fixtures.appendingPathComponent("cka")
+        try #require(try zoo.run(["cka", "--features", cka.appendingPathComponent("x.safetensors").path, cka.appendingPathComponent("y.safetensors").path]).status == 0)
+        let reportFile = zoo.scratch.appendingPathComponent("report.html")
+        let report = try zoo.run(["report", "--output", reportFile.path])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOf: reportFile, encoding: .utf8)
+        for id in ["curves-loss", "curves-temperature", "curves-lr", "per-class-0", "confusion-0", "cka", "leaderboard"] {
+            #expect(html.contains("id=\"\(id)\""), "missing \(id)")
+        }
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(html.contains("data-dataset=\"fm-test\" data-value=\"\(acc1)\""))
+        let shown = try #require(try zoo.run(["projector", "show", "dino+minilm@v1", "--json"]).json() as? [String: Any])
+        let history = try #require(shown["history"] as? [[String: Any]])
+        for (index, epoch) in history.enumerated() {
+            let loss = try #require(epoch["loss"] as? Double)
+            #expect(html.contains("data-epoch=\"\(index + 1)\" data-value=\"\(loss)\""), "loss of epoch \(index + 1)")
+        }
+
         // Bad input: unknown pair or dataset (66 with a suggestion); a task that does not fit (64).
         let unknown = try zoo.run(["eval", "dino+minilm", "fm-tset"])
         #expect(unknown.status == 66)
