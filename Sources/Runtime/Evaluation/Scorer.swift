@@ -3,9 +3,18 @@ import Foundation
 /// Zero-shot classification and retrieval metrics from embeddings, as CLIP_benchmark defines
 /// them. Scores are cosine similarities: one GEMM per block of query rows against all candidates,
 /// then a top-k per row, so memory stays at `blockRows × candidates` whatever the number of queries.
+/// Only the candidates are normalised: a query row's norm scales its whole row of scores and
+/// cannot change its ranking, so queries are scored as given.
 public enum Scorer {
-    /// Query rows scored per GEMM.
-    public static let blockRows = 1024
+    /// Query rows scored per GEMM: 1,024 (a block of scores for 1,000 classes then stays in the
+    /// cache for the top-k pass), fewer only beyond 65,536 candidates, so a block never exceeds
+    /// 64M floats (256 MiB).
+    public static func blockRows(candidates: Int) -> Int {
+        max(64, min(1024, (64 << 20) / max(candidates, 1)))
+    }
+
+    /// The block size for 1,000 candidates (for tests of blocking).
+    public static var blockRows: Int { blockRows(candidates: 1000) }
 
     /// `acc1`, `acc5` (only with at least 5 classes) and `mean_per_class_recall` of images
     /// against class embeddings.
@@ -36,10 +45,10 @@ public enum Scorer {
         var perClassHits = [Int](repeating: 0, count: classes.rows)
         var perClassCount = [Int](repeating: 0, count: classes.rows)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes.rows), count: classes.rows)
-        try forEachTopK(queries: images.normalized(), candidates: classes.normalized(), k: k) { row, top in
+        try forEachTopK(queries: images, candidates: classes.normalized(), k: k) { row, top in
             let label = labels[row]
             perClassCount[label] += 1
-            confusion[label][top[0]] += 1
+            confusion[label][top[top.startIndex]] += 1
             if top.first == label {
                 top1 += 1
                 perClassHits[label] += 1
@@ -69,14 +78,12 @@ public enum Scorer {
             throw EvaluationError("text \(bad) belongs to image \(textImage[bad]), outside the \(images.rows) images")
         }
         let ks = [1, 5, 10]
-        let normalizedImages = images.normalized()
-        let normalizedTexts = texts.normalized()
         var textHits = [Int](repeating: 0, count: ks.count)
-        try forEachTopK(queries: normalizedTexts, candidates: normalizedImages, k: min(10, images.rows)) { row, top in
+        try forEachTopK(queries: texts, candidates: images.normalized(), k: min(10, images.rows)) { row, top in
             for (slot, k) in ks.enumerated() where top.prefix(k).contains(textImage[row]) { textHits[slot] += 1 }
         }
         var imageHits = [Int](repeating: 0, count: ks.count)
-        try forEachTopK(queries: normalizedImages, candidates: normalizedTexts, k: min(10, texts.rows)) { row, top in
+        try forEachTopK(queries: images, candidates: texts.normalized(), k: min(10, texts.rows)) { row, top in
             for (slot, k) in ks.enumerated() where top.prefix(k).contains(where: { textImage[$0] == row }) { imageHits[slot] += 1 }
         }
         var metrics: [String: Double] = [:]
@@ -90,9 +97,10 @@ public enum Scorer {
     /// Calls `body(row, topIndices)` for every query row, in order, scoring blocks of
     /// ``blockRows`` rows with one GEMM each; the top-k of a block's rows are found on all
     /// compute threads.
-    static func forEachTopK(queries: EmbeddingMatrix, candidates: EmbeddingMatrix, k: Int, _ body: (Int, [Int]) -> Void) throws(EvaluationError) {
+    static func forEachTopK(queries: EmbeddingMatrix, candidates: EmbeddingMatrix, k: Int, _ body: (Int, ArraySlice<Int>) -> Void) throws(EvaluationError) {
         let width = queries.width
         let count = candidates.rows
+        let blockRows = blockRows(candidates: count)
         let capacity = min(blockRows, queries.rows)
         var scores = [Float](repeating: 0, count: capacity * count)
         var tops = [Int](repeating: 0, count: capacity * k)
@@ -121,7 +129,7 @@ public enum Scorer {
                     }
                 }
             }
-            for row in 0..<rows { body(first + row, Array(tops[(row * k)..<(row * k + k)])) }
+            for row in 0..<rows { body(first + row, tops[(row * k)..<(row * k + k)]) }
         }
     }
 }
