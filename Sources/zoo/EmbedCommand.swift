@@ -50,7 +50,7 @@ struct EmbedCommand: ParsableCommand {
         let entry = try zoo.catalog.encoder(named: encoder)
         let record = try zoo.catalog.dataset(named: dataset)
         let reader = try DatasetOpening.reader(record)
-        var settings = Embedding.Settings(tokens: tokens, dtype: dtype, batch: batch, skipBad: skipBad)
+        var settings = Embedding.Settings(tokens: tokens, dtype: dtype, batch: batch, skipBad: skipBad, strictDType: true)
         if let shard { settings.shard = try ShardSelection(parsing: shard) }
         let contents = try Embedding.contents(zoo: zoo, dataset: record, reader: reader)
         let cache: EmbeddingCache

@@ -36,6 +36,9 @@ enum Embedding {
         var shard = ShardSelection()
         var batch = 32
         var skipBad = false
+        /// When true, only caches of exactly ``dtype`` serve (`zoo embed --dtype`); otherwise a
+        /// complete cache of the other dtype is used rather than computing again.
+        var strictDType = false
     }
 
     /// Makes sure every image of `dataset` in the shard is in the image cache of `encoder`.
@@ -44,11 +47,15 @@ enum Embedding {
         contents: DatasetContents, settings: Settings
     ) throws -> (cache: EmbeddingCache, encoded: Int, failures: Int) {
         let folder = EmbeddingCaches.imageFolder(home: zoo.home, encoder: entry, dataset: dataset, tokens: settings.tokens, dtype: settings.dtype)
-        let existing = try EmbeddingCaches.open(folder)
-        var missing = Set<String>()
-        for (position, id) in contents.ids.enumerated() where settings.shard.contains(position) {
-            if existing?.contains(id) != true { missing.insert(id) }
+        let wantedIDs = contents.ids.enumerated().filter { settings.shard.contains($0.offset) }.map(\.element)
+        // Another complete cache of the same encoder and data serves too: one with token states
+        // for pooled use, or the other dtype.
+        for alternative in alternatives(settings) {
+            let other = EmbeddingCaches.imageFolder(home: zoo.home, encoder: entry, dataset: dataset, tokens: alternative.tokens, dtype: alternative.dtype)
+            if let cache = try EmbeddingCaches.open(other), wantedIDs.allSatisfy(cache.contains) { return (cache, 0, 0) }
         }
+        let existing = try EmbeddingCaches.open(folder)
+        let missing = Set(wantedIDs.filter { existing?.contains($0) != true })
         if let existing, missing.isEmpty { return (existing, 0, 0) }
         let (_, encoder, preprocessor) = try EncoderLoading.visionEncoder(entry.name, zoo: zoo)
         guard let preprocessor else {
@@ -92,6 +99,11 @@ enum Embedding {
     /// Makes sure every text of `texts` (those of the shard) is in the text cache of `encoder`.
     static func texts(zoo: ModelZoo, encoder entry: EncoderEntry, texts: [String], settings: Settings, label: String) throws -> (cache: EmbeddingCache, encoded: Int) {
         let folder = EmbeddingCaches.textFolder(home: zoo.home, encoder: entry, tokens: settings.tokens, dtype: settings.dtype)
+        let wantedTexts = texts.enumerated().filter { settings.shard.contains($0.offset) }.map(\.element)
+        for alternative in alternatives(settings) {
+            let other = EmbeddingCaches.textFolder(home: zoo.home, encoder: entry, tokens: alternative.tokens, dtype: alternative.dtype)
+            if let cache = try EmbeddingCaches.open(other), wantedTexts.allSatisfy(cache.contains) { return (cache, 0) }
+        }
         let existing = try EmbeddingCaches.open(folder)
         let missing = texts.enumerated().filter { settings.shard.contains($0.offset) && existing?.contains($0.element) != true }.map(\.element)
         if let existing, missing.isEmpty { return (existing, 0) }
@@ -115,6 +127,20 @@ enum Embedding {
             throw ZooError(.software, "the cache '\(folder.path)' vanished while it was being built")
         }
         return (cache, outcome.encoded)
+    }
+
+    /// The other cache variants that can serve a request, in order of preference: the requested
+    /// one first, then (for pooled use) the one with token states, then the other dtype — an
+    /// explicit `--dtype` only rules out the other dtype when the caller says so.
+    private static func alternatives(_ settings: Settings) -> [(tokens: Bool, dtype: EmbeddingDType)] {
+        var list: [(tokens: Bool, dtype: EmbeddingDType)] = [(settings.tokens, settings.dtype)]
+        if !settings.tokens { list.append((true, settings.dtype)) }
+        if !settings.strictDType {
+            let other: EmbeddingDType = settings.dtype == .f32 ? .f16 : .f32
+            list.append((settings.tokens, other))
+            if !settings.tokens { list.append((true, other)) }
+        }
+        return list
     }
 
     /// Reads a dataset's ids and captions, recording its size and id digest in the catalog.
