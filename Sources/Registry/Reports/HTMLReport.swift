@@ -24,7 +24,7 @@ public enum HTMLReport {
             let totals = detail.confusion.map { max($0.reduce(0, +), 1) }
             let shares = detail.confusion.enumerated().map { row, counts in counts.map { Double($0) / Double(totals[row]) } }
             body += SVGChart.heatMap(
-                id: "confusion-\(index)", title: "Confusion matrix (row: true class, column: predicted; share of the row)",
+                id: "confusion-\(index)", title: "Confusion matrix, % of each true class (rows: true, columns: predicted)",
                 rows: detail.classNames, columns: detail.classNames, values: shares, text: { String(format: "%.0f", $0 * 100) }) + "\n"
         }
         body += "</section>\n<section id=\"cka-section\"><h2>Encoder similarity (CKA)</h2>\n"

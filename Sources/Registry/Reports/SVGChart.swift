@@ -7,7 +7,7 @@ enum SVGChart {
 
     /// A line chart of one or more series over epochs 1…n.
     static func lines(id: String, title: String, series: [(name: String, values: [Double])], logScale: Bool = false) -> String {
-        let (width, height, left, bottom, top, right) = (560.0, 260.0, 64.0, 36.0, 28.0, 16.0)
+        let (width, height, left, bottom, top, right) = (820.0, 260.0, 64.0, 36.0, 28.0, 276.0)
         let all = series.flatMap(\.values).filter { $0.isFinite && (!logScale || $0 > 0) }
         guard !all.isEmpty else { return "<p>No data for \(escape(title)).</p>" }
         func transform(_ value: Double) -> Double { logScale ? log10(value) : value }
@@ -37,7 +37,7 @@ enum SVGChart {
             for (epoch, value) in line.values.enumerated() where value.isFinite && (!logScale || value > 0) {
                 svg += "<circle cx=\"\(format(x(epoch)))\" cy=\"\(format(y(value)))\" r=\"2.5\" fill=\"\(color)\" data-series=\"\(escape(line.name))\" data-epoch=\"\(epoch + 1)\" data-value=\"\(value)\"><title>\(escape(line.name)) epoch \(epoch + 1): \(number(value))</title></circle>"
             }
-            svg += "<text x=\"\(left + 8)\" y=\"\(format(top + 14 + Double(index) * 14))\" class=\"legend\" fill=\"\(color)\">\(escape(line.name))</text>"
+            svg += "<text x=\"\(width - right + 8)\" y=\"\(format(top + 14 + Double(index) * 14))\" class=\"legend\" fill=\"\(color)\">\(escape(line.name))</text>"
         }
         return svg + "</svg>"
     }
@@ -64,7 +64,7 @@ enum SVGChart {
         let cell = 34.0
         let left = 150.0
         let top = 40 + 90.0
-        let width = left + cell * Double(columns.count) + 10
+        let width = max(left + cell * Double(columns.count) + 10, 640)
         let height = top + cell * Double(rows.count) + 10
         let all = values.flatMap { $0 }.filter(\.isFinite)
         let low = all.min() ?? 0
