@@ -46,6 +46,9 @@ struct DatasetAdd: ParsableCommand {
     @Option(help: "Split to read where the layout has several (wds: test; idx and jsonl: train).")
     var split: String?
 
+    @Option(help: ArgumentHelp("Leave out the items of these classes (comma-separated class names), e.g. to hold concepts out of training.", valueName: "names"))
+    var excludeClasses: String?
+
     @Flag(help: "Skip bad samples (counted) instead of stopping at the first.")
     var skipBad = false
 
@@ -81,9 +84,22 @@ struct DatasetAdd: ParsableCommand {
         if chosenTask != .classification && captionTemplates == nil && first.captions.isEmpty {
             throw ZooError(.data, "item '\(first.id)' of '\(spec.path)' has no caption; pass --captions-from-labels TEMPLATES to make pairs from labels, or --task classification")
         }
+        var excluded: [String] = []
+        if let excludeClasses {
+            guard let names = reader.classNames else {
+                throw ZooError(.usage, "--exclude-classes needs class names: pass --classnames FILE")
+            }
+            for name in excludeClasses.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                guard names.contains(name) else {
+                    throw ZooError(.usage, "--exclude-classes: '\(name)' is not a class.\(NameSuggester.hint(for: name, in: names)) Classes: \(names.joined(separator: ", "))")
+                }
+                excluded.append(name)
+            }
+        }
         let options = DatasetOptions(
             classnamesFile: spec.classnamesFile, templatesFile: spec.templatesFile,
-            captionTemplatesFile: captionsFromLabels.map(Paths.absolute), skipBad: skipBad)
+            captionTemplatesFile: captionsFromLabels.map(Paths.absolute), skipBad: skipBad,
+            excludedClasses: excluded.isEmpty ? nil : excluded)
         let zoo = try global.openZoo()
         let record = try zoo.catalog.addDataset(
             NewDataset(name: name, path: spec.path, format: format.rawValue, task: chosenTask.rawValue,
@@ -141,8 +157,8 @@ struct DatasetShow: ParsableCommand {
         var record = try zoo.catalog.dataset(named: name)
         let reader = try DatasetOpening.reader(record)
         if count {
-            let summary = try DatasetOpening.summary(reader)
-            try zoo.catalog.recordDatasetSummary(id: record.id!, itemCount: summary.count, idsDigest: summary.idsDigest)
+            // The items training and evaluation see (held-out classes left out); records the summary.
+            _ = try Embedding.contents(zoo: zoo, dataset: record, reader: reader)
             record = try zoo.catalog.dataset(named: name)
         }
         if output.json {
@@ -160,6 +176,7 @@ struct DatasetShow: ParsableCommand {
         ]
         if let file = options.captionTemplatesFile { rows.append(["captions from labels", file]) }
         if options.skipBad { rows.append(["skip bad", "yes"]) }
+        if let excluded = options.excludedClasses { rows.append(["excluded classes", excluded.joined(separator: ", ")]) }
         rows.append(["added", Output.date(record.createdAt)])
         Output.table(["FIELD", "VALUE"], rows)
     }
@@ -189,8 +206,11 @@ struct DatasetOptions: Codable, Equatable {
     /// Templates that turn labels into captions (`--captions-from-labels`).
     var captionTemplatesFile: String?
     var skipBad = false
+    /// Class names whose items are left out (`--exclude-classes`).
+    var excludedClasses: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
+        case excludedClasses = "exclude_classes"
         case classnamesFile = "classnames_file"
         case templatesFile = "templates_file"
         case captionTemplatesFile = "captions_from_labels"

@@ -35,11 +35,6 @@ enum DatasetOpening {
         return item
     }
 
-    /// Count and id digest, reading the dataset through.
-    static func summary(_ reader: any DatasetReader) throws -> DatasetSummary {
-        do { return try DatasetSummary.summarize(reader) } catch { throw ZooError.dataset(error) }
-    }
-
     /// Caption templates from a file: one per line, each with `{c}`.
     static func templates(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {

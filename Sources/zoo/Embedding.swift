@@ -147,8 +147,15 @@ enum Embedding {
     static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader) throws -> DatasetContents {
         let options = DatasetOptions.parse(dataset.options)
         let templates = try options.captionTemplatesFile.map(DatasetOpening.templates)
+        var excluded = Set<Int>()
+        for name in options.excludedClasses ?? [] {
+            guard let index = reader.classNames?.firstIndex(of: name) else {
+                throw ZooError(.data, "dataset '\(dataset.name)' excludes class '\(name)', which its class names no longer hold; re-add the dataset")
+            }
+            excluded.insert(index)
+        }
         let contents: DatasetContents
-        do { contents = try DatasetContents.read(reader, captionTemplates: templates) } catch { throw ZooError.dataset(error) }
+        do { contents = try DatasetContents.read(reader, captionTemplates: templates, excludedLabels: excluded) } catch { throw ZooError.dataset(error) }
         guard !contents.ids.isEmpty else {
             throw ZooError(.noInput, "dataset '\(dataset.name)' has no items at '\(dataset.path)'")
         }

@@ -73,9 +73,16 @@ struct EvalCommand: ParsableCommand {
         try zoo.catalog.addEvaluation(EvalRunRecord(
             projectorId: entry.record.id!, datasetId: record.id!, task: chosen.rawValue, metrics: metricsText,
             seconds: seconds, zooVersion: ZooVersion.current, createdAt: Date(), details: scored.details))
+        var extra: [String: Any] = ["items": kept.count, "seconds": seconds, "scoring_seconds": scoringSeconds, "zoo_version": ZooVersion.current]
+        var perClass: [(String, Double)] = []
+        if let details = Output.embedded(scored.details) as? [String: Any],
+           let names = details["class_names"] as? [String], let recall = details["per_class_recall"] as? [Double] {
+            perClass = Array(zip(names, recall))
+            extra["per_class_recall"] = Dictionary(perClass, uniquingKeysWith: { first, _ in first })
+        }
         let result = EvaluationJSON.result(
             dataset: record.name, pair: "\(entry.visionName)+\(entry.textName)", tag: entry.record.tag, task: chosen, metrics: metrics,
-            extra: ["items": kept.count, "seconds": seconds, "scoring_seconds": scoringSeconds, "zoo_version": ZooVersion.current])
+            extra: extra)
         if let output {
             do {
                 let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -89,6 +96,9 @@ struct EvalCommand: ParsableCommand {
         } else {
             print("\(entry.reference) on \(record.name) (\(chosen.rawValue), \(kept.count) images, \(String(format: "%.1f", seconds)) s)")
             Output.table(["METRIC", "VALUE"], metrics.keys.sorted().map { [$0, String(format: "%.4f", metrics[$0]!)] })
+            if !perClass.isEmpty && perClass.count <= 30 {
+                Output.table(["CLASS", "TOP-1"], perClass.map { [$0.0, String(format: "%.4f", $0.1)] })
+            }
         }
     }
 

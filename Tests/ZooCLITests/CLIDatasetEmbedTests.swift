@@ -62,8 +62,19 @@ struct CLIDatasetEmbedTests {
         #expect(badTemplate.status == 65)
         #expect(badTemplate.stderr.contains("templates.txt:2"))
 
+        // Held-out classes: their items leave the dataset; an unknown class name is a usage error.
+        let labels = try Data(contentsOf: data.appendingPathComponent("train-labels-idx1-ubyte")).dropFirst(8)
+        let kept = labels.filter { $0 != 5 && $0 != 8 }.count
+        #expect(try zoo.run(["dataset", "add", "fm-heldout", "--path", data.path, "--format", "idx", "--classnames", TrainingFixtures.classNames,
+                             "--captions-from-labels", TrainingFixtures.captionTemplates, "--exclude-classes", "sandal,bag"]).status == 0)
+        let heldOut = try #require(try zoo.run(["dataset", "show", "fm-heldout", "--count", "--json"]).json() as? [String: Any])
+        #expect(heldOut["items"] as? Int == kept)
+        #expect(kept < 96)
+        #expect(try zoo.run(["dataset", "add", "fm-bad", "--path", data.path, "--format", "idx", "--classnames", TrainingFixtures.classNames,
+                             "--exclude-classes", "sandals"]).status == 64)
+
         #expect(try zoo.run(["dataset", "remove", "fm"]).status == 0)
-        #expect((try zoo.run(["dataset", "list", "--json"]).json() as? [Any])?.isEmpty == true)
+        #expect((try zoo.run(["dataset", "list", "--json"]).json() as? [[String: Any]])?.map { $0["name"] as? String } == ["fm-heldout"])
     }
 
     @Test("embed caches once: a second run computes nothing; shards fill one cache; damaged segments are named")

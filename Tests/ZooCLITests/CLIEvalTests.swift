@@ -92,6 +92,9 @@ struct CLIEvalTests {
         #expect(acc1 > 0.2, "acc1 \(acc1)")
         #expect((metrics["acc5"] ?? 0) >= acc1)
         #expect(metrics["mean_per_class_recall"] != nil)
+        let perClass = try #require(result["per_class_recall"] as? [String: Double])
+        #expect(perClass.count == 10)
+        #expect(abs(perClass.values.reduce(0, +) / 10 - metrics["mean_per_class_recall"]!) < 1e-9)
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
         #expect((written["metrics"] as? [String: Double])?["acc1"] == acc1)
 

@@ -16,12 +16,14 @@ public struct DatasetContents: Sendable {
     ///     `{c}` replaced by its class name (`--captions-from-labels`).
     /// - Throws: ``DatasetError`` from the reader, or a data error for a label outside the class
     ///   names.
-    public static func read(_ reader: any DatasetReader, captionTemplates: [String]? = nil) throws(DatasetError) -> DatasetContents {
+    ///   - excludedLabels: Items with these labels are left out (held-out classes).
+    public static func read(_ reader: any DatasetReader, captionTemplates: [String]? = nil, excludedLabels: Set<Int> = []) throws(DatasetError) -> DatasetContents {
         var contents = DatasetContents()
         let iterator = try reader.makeIterator()
         let classNames = reader.classNames
         var filled: [Int: [String]] = [:]
         while let item = try iterator.next() {
+            if let label = item.label, excludedLabels.contains(label) { continue }
             contents.ids.append(item.id)
             contents.labels.append(item.label)
             if let captionTemplates, let label = item.label {
