@@ -5,7 +5,8 @@
 #   and the real all-MiniLM-L6-v2 (alias minilm); add Fashion-MNIST (train: pairs from captions
 #   written for its classes; test: zero-shot classification with separate prompts); measure CKA;
 #   train the paper's token projector and a pooled one; pack the token one and import the archive
-#   under a new tag; evaluate all three on the 10,000 test images; print the leaderboard; write
+#   under a new tag; train once more with sandals and bags held out of the captions (held-out
+#   concepts); evaluate all four on the 10,000 test images; print the leaderboard; write
 #   report.html. A second run reuses the embedding cache (no encoder forward pass) and retrains.
 # Usage: bash scripts/demo.sh [ZOO_BINARY]
 set -euo pipefail
@@ -36,6 +37,9 @@ step "datasets"
   --classnames data/fashion-mnist/classnames.txt --captions-from-labels data/fashion-mnist/caption_templates.txt
 "$zoo" dataset show fmnist-test >/dev/null 2>&1 || "$zoo" dataset add fmnist-test --path "$data" --format idx --split test \
   --task classification --classnames data/fashion-mnist/classnames.txt --templates data/fashion-mnist/templates.txt
+"$zoo" dataset show fmnist-heldout >/dev/null 2>&1 || "$zoo" dataset add fmnist-heldout --path "$data" --format idx --split train \
+  --classnames data/fashion-mnist/classnames.txt --captions-from-labels data/fashion-mnist/caption_templates.txt \
+  --exclude-classes "sandal,bag"
 "$zoo" dataset list
 
 step "embedding cache (computed once; a second run finds everything cached)"
@@ -49,12 +53,15 @@ step "CKA between the encoders (linear and RBF, 2,000 training pairs)"
 "$zoo" cka --vision fashion-vit --text minilm --data fmnist-train --samples 2000 --kernel rbf
 
 step "train: the paper's token projector and a pooled baseline"
-for tag in token pooled token-imported; do
+for tag in token pooled token-imported heldout; do
   "$zoo" projector show "fashion-vit+minilm@$tag" >/dev/null 2>&1 && "$zoo" projector remove "fashion-vit+minilm@$tag"
 done
 rm -rf runs
 "$zoo" train fashion-vit+minilm@token --data fmnist-train --epochs 4 --batch 256 --dim 256 --dtype f16
 "$zoo" train fashion-vit+minilm@pooled --data fmnist-train --projector pooled --epochs 10 --batch 256 --dim 256 --dtype f16
+
+step "held-out concepts: the token projector trained without sandals and bags in its captions"
+"$zoo" train fashion-vit+minilm@heldout --data fmnist-heldout --epochs 4 --batch 256 --dim 256 --dtype f16
 
 step "pack the token projector and import the archive under a new tag"
 mkdir -p build/demo
@@ -62,7 +69,7 @@ mkdir -p build/demo
 "$zoo" import build/demo/fashion-vit+minilm@token.zoo --as token-imported
 
 step "evaluate on the 10,000 test images (zero-shot classification)"
-for tag in token pooled token-imported; do
+for tag in token pooled token-imported heldout; do
   "$zoo" eval "fashion-vit+minilm@$tag" fmnist-test --batch 256 --output "build/demo/eval-$tag.json"
 done
 
