@@ -2,41 +2,6 @@ import Foundation
 import Runtime
 import Testing
 
-/// Random [-1, 1) values from a seeded generator.
-private func randomValues(_ count: Int, _ random: inout ProjectorRandom, scale: Float = 1) -> [Float] {
-    (0..<count).map { _ in random.uniform(bound: scale) }
-}
-
-/// ‖a − b‖ / max(‖a‖, ‖b‖, 1e-8), in Double.
-private func relativeError(_ analytic: [Float], _ numeric: [Double]) -> Double {
-    var difference: Double = 0
-    var analyticNorm: Double = 0
-    var numericNorm: Double = 0
-    for (a, n) in zip(analytic, numeric) {
-        difference += (Double(a) - n) * (Double(a) - n)
-        analyticNorm += Double(a) * Double(a)
-        numericNorm += n * n
-    }
-    return difference.squareRoot() / max(analyticNorm.squareRoot(), numericNorm.squareRoot(), 1e-8)
-}
-
-/// Σ output ∘ weights, accumulated in Double: a scalar loss whose gradient is `weights`.
-private func weightedSum(_ output: [Float], _ weights: [Float]) -> Double {
-    zip(output, weights).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-}
-
-/// Central differences of `loss` with respect to each element of `values`.
-private func numericGradient(_ values: [Float], epsilon: Float = 1e-3, _ loss: ([Float]) -> Double) -> [Double] {
-    var gradient = [Double](repeating: 0, count: values.count)
-    for index in values.indices {
-        var plus = values
-        plus[index] += epsilon
-        var minus = values
-        minus[index] -= epsilon
-        gradient[index] = (loss(plus) - loss(minus)) / (Double(plus[index]) - Double(minus[index]))
-    }
-    return gradient
-}
 
 @Suite("Projector gradients")
 struct ProjectorGradientTests {
@@ -48,22 +13,22 @@ struct ProjectorGradientTests {
     @Test func linearGradients() {
         var random = ProjectorRandom(seed: 1)
         let layer = Linear(inFeatures: inFeatures, outFeatures: outFeatures, random: &random)
-        let input = randomValues(rows * inFeatures, &random)
-        let projection = randomValues(rows * outFeatures, &random)
+        let input = randomArray(rows * inFeatures, &random)
+        let projection = randomArray(rows * outFeatures, &random)
         var trained = layer
         let inputGradient = trained.backward(input: input, outputGradient: projection, rows: rows)
         let (r, i, o) = (rows, inFeatures, outFeatures)
 
-        let numericInput = numericGradient(input) { weightedSum(layer.forward($0, rows: r), projection) }
-        #expect(relativeError(inputGradient, numericInput) <= 1e-2)
-        let numericWeight = numericGradient(layer.weight.value) {
-            weightedSum(Linear(inFeatures: i, outFeatures: o, weight: $0, bias: layer.bias.value).forward(input, rows: r), projection)
+        let numericInput = centralDifferences(input) { projected(layer.forward($0, rows: r), projection) }
+        #expect(relativeDifference(inputGradient, numericInput) <= 1e-2)
+        let numericWeight = centralDifferences(layer.weight.value) {
+            projected(Linear(inFeatures: i, outFeatures: o, weight: $0, bias: layer.bias.value).forward(input, rows: r), projection)
         }
-        #expect(relativeError(trained.weight.gradient, numericWeight) <= 1e-2)
-        let numericBias = numericGradient(layer.bias.value) {
-            weightedSum(Linear(inFeatures: i, outFeatures: o, weight: layer.weight.value, bias: $0).forward(input, rows: r), projection)
+        #expect(relativeDifference(trained.weight.gradient, numericWeight) <= 1e-2)
+        let numericBias = centralDifferences(layer.bias.value) {
+            projected(Linear(inFeatures: i, outFeatures: o, weight: layer.weight.value, bias: $0).forward(input, rows: r), projection)
         }
-        #expect(relativeError(trained.bias.gradient, numericBias) <= 1e-2)
+        #expect(relativeDifference(trained.bias.gradient, numericBias) <= 1e-2)
     }
 
     @Test func linearForwardMatchesDefinition() {
@@ -75,24 +40,24 @@ struct ProjectorGradientTests {
     @Test func layerNormGradients() {
         var random = ProjectorRandom(seed: 2)
         let width = inFeatures
-        let layer = LayerNormLayer(width: width, weight: randomValues(width, &random), bias: randomValues(width, &random))
-        let input = randomValues(rows * width, &random, scale: 2)
-        let projection = randomValues(rows * width, &random)
+        let layer = LayerNormLayer(width: width, weight: randomArray(width, &random), bias: randomArray(width, &random))
+        let input = randomArray(rows * width, &random, scale: 2)
+        let projection = randomArray(rows * width, &random)
         var trained = layer
         let (_, cache) = layer.forward(input, rows: rows)
         let inputGradient = trained.backward(cache: cache, outputGradient: projection, rows: rows)
         let r = rows
 
-        let numericInput = numericGradient(input) { weightedSum(layer.forward($0, rows: r).output, projection) }
-        #expect(relativeError(inputGradient, numericInput) <= 1e-2)
-        let numericWeight = numericGradient(layer.weight.value) {
-            weightedSum(LayerNormLayer(width: width, weight: $0, bias: layer.bias.value).forward(input, rows: r).output, projection)
+        let numericInput = centralDifferences(input) { projected(layer.forward($0, rows: r).output, projection) }
+        #expect(relativeDifference(inputGradient, numericInput) <= 1e-2)
+        let numericWeight = centralDifferences(layer.weight.value) {
+            projected(LayerNormLayer(width: width, weight: $0, bias: layer.bias.value).forward(input, rows: r).output, projection)
         }
-        #expect(relativeError(trained.weight.gradient, numericWeight) <= 1e-2)
-        let numericBias = numericGradient(layer.bias.value) {
-            weightedSum(LayerNormLayer(width: width, weight: layer.weight.value, bias: $0).forward(input, rows: r).output, projection)
+        #expect(relativeDifference(trained.weight.gradient, numericWeight) <= 1e-2)
+        let numericBias = centralDifferences(layer.bias.value) {
+            projected(LayerNormLayer(width: width, weight: layer.weight.value, bias: $0).forward(input, rows: r).output, projection)
         }
-        #expect(relativeError(trained.bias.gradient, numericBias) <= 1e-2)
+        #expect(relativeDifference(trained.bias.gradient, numericBias) <= 1e-2)
     }
 
     @Test func layerNormNormalisesRows() {
@@ -104,11 +69,11 @@ struct ProjectorGradientTests {
 
     @Test func geluGradient() {
         var random = ProjectorRandom(seed: 3)
-        let input = randomValues(20, &random, scale: 3)
-        let projection = randomValues(20, &random)
+        let input = randomArray(20, &random, scale: 3)
+        let projection = randomArray(20, &random)
         let analytic = GELUActivation.backward(input: input, outputGradient: projection)
-        let numeric = numericGradient(input) { weightedSum(GELUActivation.forward($0), projection) }
-        #expect(relativeError(analytic, numeric) <= 1e-2)
+        let numeric = centralDifferences(input) { projected(GELUActivation.forward($0), projection) }
+        #expect(relativeDifference(analytic, numeric) <= 1e-2)
         #expect(abs(GELUActivation.derivative(0) - 0.5) < 1e-6)
     }
 
@@ -117,21 +82,21 @@ struct ProjectorGradientTests {
         var projector = TokenProjector(inFeatures: inFeatures, hiddenFeatures: hiddenFeatures, outFeatures: outFeatures, random: &random)
         // Non-trivial LayerNorm affine so its gradients are exercised.
         var parameters = projector.parameters
-        parameters[0].value = randomValues(inFeatures, &random)
-        parameters[1].value = randomValues(inFeatures, &random)
+        parameters[0].value = randomArray(inFeatures, &random)
+        parameters[1].value = randomArray(inFeatures, &random)
         projector.parameters = parameters
-        let input = randomValues(rows * inFeatures, &random, scale: 2)
-        let projection = randomValues(rows * outFeatures, &random)
+        let input = randomArray(rows * inFeatures, &random, scale: 2)
+        let projection = randomArray(rows * outFeatures, &random)
         let reference = projector
         let r = rows
 
         _ = projector.forward(input, rows: rows)
         let inputGradient = projector.backward(outputGradient: projection)
-        let numericInput = numericGradient(input) {
+        let numericInput = centralDifferences(input) {
             var copy = reference
-            return weightedSum(copy.forward($0, rows: r), projection)
+            return projected(copy.forward($0, rows: r), projection)
         }
-        #expect(relativeError(inputGradient, numericInput) <= 1e-2)
+        #expect(relativeDifference(inputGradient, numericInput) <= 1e-2)
 
         let trained = projector.parameters
         #expect(trained.map(\.name) == [
@@ -139,14 +104,14 @@ struct ProjectorGradientTests {
             "mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias",
         ])
         for index in trained.indices {
-            let numeric = numericGradient(reference.parameters[index].value) { values in
+            let numeric = centralDifferences(reference.parameters[index].value) { values in
                 var copy = reference
                 var changed = copy.parameters
                 changed[index].value = values
                 copy.parameters = changed
-                return weightedSum(copy.forward(input, rows: r), projection)
+                return projected(copy.forward(input, rows: r), projection)
             }
-            let error = relativeError(trained[index].gradient, numeric)
+            let error = relativeDifference(trained[index].gradient, numeric)
             #expect(error <= 1e-2, "\(trained[index].name): relative error \(error)")
         }
         #expect(projector.parameterCount == 2 * 5 + (5 * 6 + 6) + (5 * 4 + 4) + (4 * 6 + 6))
@@ -157,8 +122,8 @@ struct ProjectorGradientTests {
         var projector = TokenProjector(inFeatures: inFeatures, hiddenFeatures: hiddenFeatures, outFeatures: outFeatures, random: &random)
         projector.dropoutProbability = 0.3
         projector.isTraining = true
-        let input = randomValues(rows * inFeatures, &random, scale: 2)
-        let projection = randomValues(rows * outFeatures, &random)
+        let input = randomArray(rows * inFeatures, &random, scale: 2)
+        let projection = randomArray(rows * outFeatures, &random)
         // Each copy of `reference` starts from the same generator state, so draws the same mask.
         let reference = projector
         let r = rows
@@ -166,17 +131,17 @@ struct ProjectorGradientTests {
         let scale = projector.cache?.dropoutScale ?? []
         #expect(scale.contains(0) && scale.contains { abs($0 - 1 / 0.7) < 1e-6 })
         let inputGradient = projector.backward(outputGradient: projection)
-        let numericInput = numericGradient(input) {
+        let numericInput = centralDifferences(input) {
             var copy = reference
-            return weightedSum(copy.forward($0, rows: r), projection)
+            return projected(copy.forward($0, rows: r), projection)
         }
-        #expect(relativeError(inputGradient, numericInput) <= 1e-2)
-        let numericWeight = numericGradient(reference.linear.weight.value) { values in
+        #expect(relativeDifference(inputGradient, numericInput) <= 1e-2)
+        let numericWeight = centralDifferences(reference.linear.weight.value) { values in
             var copy = reference
             copy.linear.weight.value = values
-            return weightedSum(copy.forward(input, rows: r), projection)
+            return projected(copy.forward(input, rows: r), projection)
         }
-        #expect(relativeError(projector.linear.weight.gradient, numericWeight) <= 1e-2)
+        #expect(relativeDifference(projector.linear.weight.gradient, numericWeight) <= 1e-2)
 
         // Off when not training: the output equals the plain forward pass.
         var evaluation = reference
@@ -189,8 +154,8 @@ struct ProjectorGradientTests {
     @Test func tokenProjectorGradientsAccumulate() {
         var random = ProjectorRandom(seed: 5)
         var projector = TokenProjector(inFeatures: 3, hiddenFeatures: 2, outFeatures: 2, random: &random)
-        let input = randomValues(6, &random)
-        let projection = randomValues(4, &random)
+        let input = randomArray(6, &random)
+        let projection = randomArray(4, &random)
         _ = projector.forward(input, rows: 2)
         _ = projector.backward(outputGradient: projection)
         let once = projector.parameters.map(\.gradient)
@@ -205,59 +170,59 @@ struct ProjectorGradientTests {
     @Test func l2NormalizeGradient() {
         var random = ProjectorRandom(seed: 6)
         let (r, w) = (3, 4)
-        let input = randomValues(r * w, &random)
-        let projection = randomValues(r * w, &random)
+        let input = randomArray(r * w, &random)
+        let projection = randomArray(r * w, &random)
         let analytic = ContrastiveLoss.l2NormalizeBackward(input: input, outputGradient: projection, rows: r, width: w)
-        let numeric = numericGradient(input) { weightedSum(ContrastiveLoss.l2Normalize($0, rows: r, width: w), projection) }
-        #expect(relativeError(analytic, numeric) <= 1e-2)
+        let numeric = centralDifferences(input) { projected(ContrastiveLoss.l2Normalize($0, rows: r, width: w), projection) }
+        #expect(relativeDifference(analytic, numeric) <= 1e-2)
     }
 
     @Test func contrastiveLossGradients() {
         var random = ProjectorRandom(seed: 7)
         let (batch, width) = (4, 5)
-        let image = ContrastiveLoss.l2Normalize(randomValues(batch * width, &random), rows: batch, width: width)
-        let text = ContrastiveLoss.l2Normalize(randomValues(batch * width, &random), rows: batch, width: width)
+        let image = ContrastiveLoss.l2Normalize(randomArray(batch * width, &random), rows: batch, width: width)
+        let text = ContrastiveLoss.l2Normalize(randomArray(batch * width, &random), rows: batch, width: width)
         var loss = ContrastiveLoss(temperature: 0.5)
         let reference = loss
         let result = loss.evaluate(normalizedImage: image, normalizedText: text, batch: batch, width: width)
         #expect(loss.logitScale.gradient[0] == result.logitScaleGradient)
 
-        let numericImage = numericGradient(image) {
+        let numericImage = centralDifferences(image) {
             var copy = reference
             return Double(copy.evaluate(normalizedImage: $0, normalizedText: text, batch: batch, width: width).loss)
         }
-        #expect(relativeError(result.imageGradient, numericImage) <= 1e-2)
-        let numericText = numericGradient(text) {
+        #expect(relativeDifference(result.imageGradient, numericImage) <= 1e-2)
+        let numericText = centralDifferences(text) {
             var copy = reference
             return Double(copy.evaluate(normalizedImage: image, normalizedText: $0, batch: batch, width: width).loss)
         }
-        #expect(relativeError(result.textGradient, numericText) <= 1e-2)
-        let numericScale = numericGradient(reference.logitScale.value) {
+        #expect(relativeDifference(result.textGradient, numericText) <= 1e-2)
+        let numericScale = centralDifferences(reference.logitScale.value) {
             var copy = reference
             copy.logitScale.value = $0
             return Double(copy.evaluate(normalizedImage: image, normalizedText: text, batch: batch, width: width).loss)
         }
-        #expect(relativeError([result.logitScaleGradient], numericScale) <= 1e-2)
+        #expect(relativeDifference([result.logitScaleGradient], numericScale) <= 1e-2)
     }
 
     @Test func contrastiveLossRawGradients() {
         var random = ProjectorRandom(seed: 8)
         let (batch, width) = (3, 4)
-        let image = randomValues(batch * width, &random)
-        let text = randomValues(batch * width, &random)
+        let image = randomArray(batch * width, &random)
+        let text = randomArray(batch * width, &random)
         var loss = ContrastiveLoss()
         let reference = loss
         let result = loss.evaluate(image: image, text: text, batch: batch, width: width)
-        let numericImage = numericGradient(image) {
+        let numericImage = centralDifferences(image) {
             var copy = reference
             return Double(copy.evaluate(image: $0, text: text, batch: batch, width: width).loss)
         }
-        #expect(relativeError(result.imageGradient, numericImage) <= 1e-2)
-        let numericText = numericGradient(text) {
+        #expect(relativeDifference(result.imageGradient, numericImage) <= 1e-2)
+        let numericText = centralDifferences(text) {
             var copy = reference
             return Double(copy.evaluate(image: image, text: $0, batch: batch, width: width).loss)
         }
-        #expect(relativeError(result.textGradient, numericText) <= 1e-2)
+        #expect(relativeDifference(result.textGradient, numericText) <= 1e-2)
     }
 
     @Test func contrastiveLossKnownValue() {
