@@ -160,6 +160,8 @@ def main():
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile (about 3x slower)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-probe", action="store_true", help="skip the linear probe after training")
+    parser.add_argument("--random-baseline", action="store_true",
+                        help="also probe a randomly initialised model of the same configuration")
     parser.add_argument("--log", type=Path, default=None, help="write the loss curve and timings here (JSON)")
     args = parser.parse_args()
 
@@ -199,7 +201,12 @@ def main():
 
     step_fn = loss_of if args.no_compile else torch.compile(loss_of)
 
-    log = {"loss": [], "args": {k: str(v) for k, v in vars(args).items()}}
+    def shown(value):  # paths relative to the repository, so the log does not name this machine
+        if isinstance(value, Path) and value.is_absolute() and value.is_relative_to(ROOT):
+            return str(value.relative_to(ROOT))
+        return str(value)
+
+    log = {"loss": [], "args": {k: shown(v) for k, v in vars(args).items()}}
     start = time.time()
     step = 0
     window, window_start = [], time.time()
@@ -250,7 +257,10 @@ def main():
 
     if not args.no_probe:
         from probe_fashion_vit import probe_folder
-        probe_folder(args.out, threads=args.threads, seed=args.seed, random_baseline=True)
+        log["probe"] = probe_folder(args.out, threads=args.threads, seed=args.seed,
+                                    random_baseline=args.random_baseline)
+        if args.log:
+            args.log.write_text(json.dumps(log, indent=1) + "\n")
 
 
 if __name__ == "__main__":
