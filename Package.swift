@@ -50,9 +50,13 @@ let package = Package(
             ]),
         .target(
             name: "Runtime",
-            dependencies: ["COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CSystemShims", "CArchive"]),
+            dependencies: [
+                "COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CSystemShims", "CArchive",
+                "CVectorKernels",
+            ]),
         .target(name: "CZooPlugin"),
         .target(name: "CSystemShims"),
+        .target(name: "CVectorKernels"),
         .target(
             name: "Plugins",
             dependencies: ["Runtime", "CZooPlugin"]),
@@ -64,7 +68,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Plugins"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Plugins", "CVectorKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Runtime"]),
         .testTarget(
             name: "ZooCLITests",

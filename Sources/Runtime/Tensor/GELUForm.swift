@@ -19,4 +19,7 @@ public enum GELUForm: String, Sendable, CaseIterable {
             return x / (1 + FastMath.exp(-2 * u))
         }
     }
+
+    /// The C kernels' code for this form.
+    var kernelCode: Int32 { self == .exact ? 0 : 1 }
 }

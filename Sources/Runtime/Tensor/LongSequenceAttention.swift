@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Multi-head self-attention over a batch of equally long sequences packed row after row, for
 /// long sequences such as a vision transformer's tokens (hundreds per image).
 ///
@@ -90,59 +92,10 @@ public struct LongSequenceAttention: Sendable {
         }
     }
 
-    /// Replaces `count` base-2 scores by 2^(score − max) and returns their sum.
+    /// Replaces `count` base-2 scores by 2^(score − max) and returns their sum (in C, with the
+    /// CPU's widest vectors; 2^x within 2.5·10⁻⁷ relative, inputs below −126 giving 2^−126).
     @inline(__always)
     static func exponentiateRow(_ line: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        var lanes = SIMD8<Float>(repeating: -.infinity)
-        var index = 0
-        while index + 8 <= count {
-            let v = SIMD8Memory.load(line + index)
-            lanes = lanes.replacing(with: v, where: v .> lanes)
-            index += 8
-        }
-        var maximum = lanes.max()
-        while index < count {
-            maximum = line[index] > maximum ? line[index] : maximum
-            index += 1
-        }
-        var sums = SIMD8<Float>()
-        let shift = SIMD8<Float>(repeating: maximum)
-        index = 0
-        while index + 8 <= count {
-            let e = exp2(SIMD8Memory.load(line + index) - shift)
-            SIMD8Memory.store(e, to: line + index)
-            sums += e
-            index += 8
-        }
-        var sum = sums.sum()
-        while index < count {
-            let e = exp2(SIMD8(repeating: line[index] - maximum))[0]
-            line[index] = e
-            sum += e
-            index += 1
-        }
-        return sum
-    }
-
-    /// 2^x for x ≤ 0, within 2.5·10⁻⁷ relative; inputs below −126 give 2^−126 (negligible next
-    /// to the row maximum's weight of 1).
-    @inline(__always)
-    static func exp2(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        let x = input.replacing(with: -126, where: input .< -126)
-        // Adding 1.5·2²³ rounds x to an integer n held in the low mantissa bits.
-        let shifter = SIMD8<Float>(repeating: 12_582_912)
-        let shifted = x + shifter
-        let f = x - (shifted - shifter)
-        // 2^f on [−0.5, 0.5]: a degree-5 polynomial fitted for zoo (relative error 2.4·10⁻⁷).
-        var p = SIMD8<Float>(repeating: 1.327_697_7e-3)
-        p = p * f + 9.675_546e-3
-        p = p * f + 5.550_711_6e-2
-        p = p * f + 0.240_221_2
-        p = p * f + 0.693_146_94
-        p = p * f + 1.000_000_1
-        // 2^n: n from the low bits of `shifted` (minus the shifter's own bits, 0x4B40_0000),
-        // moved into the exponent field.
-        let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127
-        return p * unsafeBitCast(bits &<< 23, to: SIMD8<Float>.self)
+        zoo_exp2_row(line, count)
     }
 }

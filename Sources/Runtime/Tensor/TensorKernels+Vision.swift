@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Kernels for vision transformers: patch unfolding, LayerNorm fused with a bias on its input,
 /// and SwiGLU. Like the other ``TensorKernels``, the parallel ones must run between GEMMs.
 extension TensorKernels {
@@ -55,25 +57,10 @@ extension TensorKernels {
         output: UnsafeMutablePointer<Float>, thenAdding addend: UnsafePointer<Float>?
     ) {
         guard width > 0 else { return }
-        ParallelRows.forEach(count: rows, costPerRow: width * 4) { range in
-            for row in range {
-                let line = hidden + row * width
-                let target = output + row * width
-                let mean = RowReductions.sum(line, count: width) / Float(width)
-                let squares = RowReductions.squaredDeviation(line, count: width, from: mean)
-                let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
-                if let addend {
-                    for column in 0..<width {
-                        let value = line[column]
-                        target[column] = (value - mean) * inverse * weight[column] + bias[column]
-                        line[column] = value + addend[column]
-                    }
-                } else {
-                    for column in 0..<width {
-                        target[column] = (line[column] - mean) * inverse * weight[column] + bias[column]
-                    }
-                }
-            }
+        ParallelRows.forEach(count: rows, costPerRow: width) { range in
+            zoo_layer_norm_rows(
+                hidden + range.lowerBound * width, range.count, width, weight, bias, epsilon,
+                output + range.lowerBound * width, addend)
         }
     }
 

@@ -1,4 +1,10 @@
+import CVectorKernels
+
 /// Raw-pointer element-wise and row-wise kernels, for hot paths that reuse their own buffers.
+///
+/// GELU, softmax and LayerNorm run in C (`CVectorKernels`), built for AVX-512, AVX2 and the
+/// baseline instruction set with the best one picked at run time: Swift compiles for baseline
+/// x86-64 only, where the same loops run 2-4 times slower. They use ``FastMath``'s polynomials.
 ///
 /// Kernels that say so split their rows over ``ComputeThreads/count`` workers; call them between
 /// GEMMs, never from inside another parallel loop. The others run on the calling thread.
@@ -16,13 +22,8 @@ public enum TensorKernels {
 
     /// Applies GELU in place to `count` elements. Parallel.
     public static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int, form: GELUForm) {
-        ParallelRows.forEach(count: count, costPerRow: 8) { range in
-            switch form {
-            case .exact:
-                for index in range { values[index] = GELUForm.exact.apply(values[index]) }
-            case .tanh:
-                for index in range { values[index] = GELUForm.tanh.apply(values[index]) }
-            }
+        ParallelRows.forEach(count: count, costPerRow: 2) { range in
+            zoo_bias_gelu_rows(values + range.lowerBound, 1, range.count, nil, form.kernelCode)
         }
     }
 
@@ -33,18 +34,13 @@ public enum TensorKernels {
         _ values: UnsafeMutablePointer<Float>, rows: Int, width: Int,
         bias: UnsafePointer<Float>, form: GELUForm
     ) {
-        ParallelRows.forEach(count: rows, costPerRow: width * 8) { range in
-            for row in range {
-                let line = values + row * width
-                switch form {
-                case .exact:
-                    for column in 0..<width { line[column] = GELUForm.exact.apply(line[column] + bias[column]) }
-                case .tanh:
-                    for column in 0..<width { line[column] = GELUForm.tanh.apply(line[column] + bias[column]) }
-                }
-            }
+        ParallelRows.forEach(count: rows, costPerRow: width * 2) { range in
+            zoo_bias_gelu_rows(values + range.lowerBound * width, range.count, width, bias, form.kernelCode)
         }
     }
+
+    /// Lanes per vector of the C kernels on this CPU: 16 (AVX-512), 8 (AVX2 with FMA) or 4.
+    public static var vectorLanes: Int { Int(zoo_vector_kernels_lanes()) }
 
     /// Softmax in place along each of `rows` rows of `columns` elements, rows `stride` apart.
     ///
@@ -53,19 +49,7 @@ public enum TensorKernels {
     public static func softmaxRows(
         _ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int
     ) {
-        guard columns > 0 else { return }
-        for row in 0..<rows {
-            let line = values + row * stride
-            let maximum = RowReductions.maximum(line, count: columns)
-            if maximum == -.infinity {
-                // Every entry is masked out: equal scores, so equal weights.
-                line.update(repeating: 1 / Float(columns), count: columns)
-                continue
-            }
-            for column in 0..<columns { line[column] = FastMath.exp(line[column] - maximum) }
-            let scale = 1 / RowReductions.sum(line, count: columns)
-            for column in 0..<columns { line[column] *= scale }
-        }
+        zoo_softmax_rows(values, rows, columns, stride)
     }
 
     /// LayerNorm in place over each of `rows` rows of `width` elements:
@@ -76,16 +60,9 @@ public enum TensorKernels {
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float
     ) {
         guard width > 0 else { return }
-        ParallelRows.forEach(count: rows, costPerRow: width * 3) { range in
-            for row in range {
-                let line = values + row * width
-                let mean = RowReductions.sum(line, count: width) / Float(width)
-                let squares = RowReductions.squaredDeviation(line, count: width, from: mean)
-                let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
-                for column in 0..<width {
-                    line[column] = (line[column] - mean) * inverse * weight[column] + bias[column]
-                }
-            }
+        ParallelRows.forEach(count: rows, costPerRow: width) { range in
+            let line = values + range.lowerBound * width
+            zoo_layer_norm_rows(line, range.count, width, weight, bias, epsilon, line, nil)
         }
     }
 

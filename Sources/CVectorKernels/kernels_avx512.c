@@ -1,0 +1,10 @@
+// The kernels for AVX-512 (x86-64 only): sixteen lanes.
+#include "kernels_internal.h"
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,fma"))), apply_to = function)
+#define VL 16
+#define KERNEL(name) name##_avx512
+#include "kernels_body.h"
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,172 @@
+import CVectorKernels
+import Foundation
+import Testing
+
+/// Every instruction-set copy of the C kernels (16, 8 and 4 lanes, those this CPU runs) against
+/// double-precision references, on widths that leave a partial vector at the end of each row.
+@Suite("C vector kernels, every instruction set")
+struct VectorKernelTableTests {
+    static let lanes: [Int32] = [16, 8, 4]
+
+    /// The copies this CPU can run; the 4-lane baseline always.
+    static func tables() -> [zoo_vector_kernel_table] {
+        lanes.compactMap { zoo_vector_kernels_with_lanes($0)?.pointee }
+    }
+
+    /// Reproducible values in [-scale, scale).
+    static func values(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (Float(state >> 40) / Float(1 << 23) - 1) * scale
+        }
+    }
+
+    @Test("the baseline copy exists and the active copy is one this CPU runs")
+    func availability() {
+        #expect(zoo_vector_kernels_with_lanes(4) != nil)
+        #expect(zoo_vector_kernels_with_lanes(5) == nil)
+        #expect(zoo_vector_kernels_with_lanes(Int32(zoo_vector_kernels_lanes())) != nil)
+    }
+
+    @Test("bias + GELU, exact and tanh forms, within 1e-6 of double precision", arguments: [0, 1] as [Int32])
+    func biasGELU(form: Int32) {
+        let rows = 3, width = 37
+        let input = Self.values(rows * width, seed: 1, scale: 6)
+        let bias = Self.values(width, seed: 2)
+        for table in Self.tables() {
+            var output = input
+            table.bias_gelu_rows(&output, rows, width, bias, form)
+            for index in 0..<(rows * width) {
+                let x = Double(input[index] + bias[index % width])
+                let expected = form == 0
+                    ? 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+                    : 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+                #expect(abs(Double(output[index]) - expected) <= 1e-6 * max(1, abs(x)), "lanes \(table.lanes) at \(index)")
+            }
+            // Without a bias: one long row.
+            var unbiased = input
+            table.bias_gelu_rows(&unbiased, 1, rows * width, nil, form)
+            for index in [0, 16, 36, rows * width - 1] {
+                let x = Double(input[index])
+                let expected = form == 0
+                    ? 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+                    : 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+                #expect(abs(Double(unbiased[index]) - expected) <= 1e-6 * max(1, abs(x)), "lanes \(table.lanes), no bias")
+            }
+        }
+    }
+
+    @Test("softmax rows with a stride, masked entries and a fully masked row")
+    func softmax() {
+        let rows = 3, columns = 19, stride = 32
+        let input = Self.values(rows * stride, seed: 3, scale: 20)
+        for table in Self.tables() {
+            var values = input
+            values[1] = -.infinity
+            for column in 0..<columns { values[2 * stride + column] = -.infinity }
+            let before = values
+            table.softmax_rows(&values, rows, columns, stride)
+            for row in 0..<2 {
+                let line = (0..<columns).map { Double(before[row * stride + $0]) }
+                let top = line.max()!
+                let total = line.map { exp($0 - top) }.reduce(0, +)
+                for column in 0..<columns {
+                    let expected = exp(line[column] - top) / total
+                    #expect(abs(Double(values[row * stride + column]) - expected) <= 1e-6, "lanes \(table.lanes)")
+                }
+                #expect(values[row * stride + columns] == before[row * stride + columns], "padding untouched")
+            }
+            #expect(values[1] == 0)
+            #expect((0..<columns).allSatisfy { values[2 * stride + $0] == 1 / Float(columns) })
+        }
+    }
+
+    @Test("2^(x − max) row with its sum")
+    func exp2Row() {
+        let count = 257
+        let input = Self.values(count, seed: 4, scale: 30)
+        for table in Self.tables() {
+            var line = input
+            let sum = table.exp2_row(&line, count)
+            let top = input.max()!
+            var expectedSum = 0.0
+            for index in 0..<count {
+                // The kernel subtracts in Float; the reference takes that rounded difference.
+                let expected = pow(2, Double(input[index] - top))
+                expectedSum += expected
+                #expect(abs(Double(line[index]) - expected) <= 3e-7 * expected + 1e-37, "lanes \(table.lanes)")
+            }
+            #expect(abs(Double(sum) - expectedSum) <= 1e-6 * expectedSum)
+        }
+    }
+
+    @Test("LayerNorm in place, and into another buffer while adding to the input")
+    func layerNorm() {
+        let rows = 4, width = 45
+        let input = Self.values(rows * width, seed: 5, scale: 3).enumerated().map { $0.element + Float($0.offset % 7) }
+        let weight = Self.values(width, seed: 6), bias = Self.values(width, seed: 7), addend = Self.values(width, seed: 8)
+        var expected = [Double](repeating: 0, count: rows * width)
+        for row in 0..<rows {
+            let line = (0..<width).map { Double(input[row * width + $0]) }
+            let mean = line.reduce(0, +) / Double(width)
+            let variance = line.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
+            for column in 0..<width {
+                expected[row * width + column] = (line[column] - mean) / (variance + 1e-5).squareRoot()
+                    * Double(weight[column]) + Double(bias[column])
+            }
+        }
+        for table in Self.tables() {
+            var inPlace = input
+            inPlace.withUnsafeMutableBufferPointer { buffer in
+                table.layer_norm_rows(buffer.baseAddress, rows, width, weight, bias, 1e-5, buffer.baseAddress, nil)
+            }
+            var hidden = input
+            var output = [Float](repeating: 0, count: rows * width)
+            table.layer_norm_rows(&hidden, rows, width, weight, bias, 1e-5, &output, addend)
+            for index in 0..<(rows * width) {
+                #expect(abs(Double(inPlace[index]) - expected[index]) <= 1e-5, "lanes \(table.lanes)")
+                #expect(output[index] == inPlace[index])
+                #expect(hidden[index] == input[index] + addend[index % width])
+            }
+        }
+    }
+
+    @Test("short-sequence attention equals the double-precision formula", arguments: [(1, 32), (5, 12), (17, 32), (33, 40)])
+    func attention(length: Int, headWidth: Int) {
+        // Q, K and V side by side in rows of stride 3·headWidth + 3, output rows of stride headWidth + 5.
+        let stride = 3 * headWidth + 3, outputStride = headWidth + 5
+        let rows = Self.values(length * stride, seed: UInt64(7 * length + headWidth), scale: 2)
+        let scale = 1 / Float(headWidth).squareRoot()
+        let padded = (length + 15) & ~15
+        var expected = [Double](repeating: 0, count: length * headWidth)
+        for i in 0..<length {
+            var scores = (0..<length).map { j in
+                (0..<headWidth).reduce(0.0) { $0 + Double(rows[i * stride + $1]) * Double(rows[j * stride + headWidth + $1]) } * Double(scale)
+            }
+            let top = scores.max()!
+            scores = scores.map { exp($0 - top) }
+            let total = scores.reduce(0, +)
+            for d in 0..<headWidth {
+                expected[i * headWidth + d] = (0..<length).reduce(0.0) { $0 + scores[$1] / total * Double(rows[$1 * stride + 2 * headWidth + d]) }
+            }
+        }
+        for table in Self.tables() {
+            var scores = [Float](repeating: 0, count: length * padded)
+            var keys = [Float](repeating: 0, count: headWidth * padded)
+            var output = [Float](repeating: .nan, count: length * outputStride)
+            rows.withUnsafeBufferPointer { rows in
+                let base = rows.baseAddress!
+                table.attend_short(
+                    base, base + headWidth, base + 2 * headWidth, stride, length, headWidth, scale,
+                    &scores, &keys, &output, outputStride)
+            }
+            for i in 0..<length {
+                for d in 0..<headWidth {
+                    #expect(abs(Double(output[i * outputStride + d]) - expected[i * headWidth + d]) <= 2e-6, "lanes \(table.lanes) (\(i), \(d))")
+                }
+                #expect(output[i * outputStride + headWidth].isNaN, "columns past the head untouched")
+            }
+        }
+    }
+}
