@@ -28,17 +28,31 @@ INLINE void store_partial(float *p, long count, vf v) {
     for (long i = 0; i < count; i++) p[i] = lanes[i];
 }
 
-// The lanes' sum, added in lane order.
+// Horizontal sum and maximum by halving: the upper half folded onto the lower until one lane
+// is left (a fixed order, so results do not depend on the data).
+typedef float vf4 __attribute__((ext_vector_type(4)));
+#if VL == 16
+typedef float vf8 __attribute__((ext_vector_type(8)));
+INLINE vf4 fold_sum(vf v) { vf8 h = v.lo + v.hi; return h.lo + h.hi; }
+INLINE vf4 fold_max(vf v) { vf8 h = __builtin_elementwise_max(v.lo, v.hi); return __builtin_elementwise_max(h.lo, h.hi); }
+#elif VL == 8
+INLINE vf4 fold_sum(vf v) { return v.lo + v.hi; }
+INLINE vf4 fold_max(vf v) { return __builtin_elementwise_max(v.lo, v.hi); }
+#else
+INLINE vf4 fold_sum(vf v) { return v; }
+INLINE vf4 fold_max(vf v) { return v; }
+#endif
+
 INLINE float hsum(vf v) {
-    float s = v[0];
-    for (int i = 1; i < VL; i++) s += v[i];
-    return s;
+    vf4 q = fold_sum(v);
+    __attribute__((ext_vector_type(2))) float h = q.lo + q.hi;
+    return h.x + h.y;
 }
 
 INLINE float hmax(vf v) {
-    float m = v[0];
-    for (int i = 1; i < VL; i++) m = v[i] > m ? v[i] : m;
-    return m;
+    vf4 q = fold_max(v);
+    __attribute__((ext_vector_type(2))) float h = __builtin_elementwise_max(q.lo, q.hi);
+    return h.x > h.y ? h.x : h.y;
 }
 
 // e^x: FastMath.exp. Relative error about 2e-7 on [-87, 88]; 0 below -87.
@@ -259,7 +273,12 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
             store_rows(scores + i * padded + block, padded, length - i, s, scale);
         }
     }
-    KERNEL(zoo_softmax_rows)(scores, length, length, padded);
+    // The padding columns (zero keys) get -inf, so the softmax runs on whole vectors and gives
+    // them no weight.
+    for (long i = 0; i < length; i++) {
+        for (long j = length; j < padded; j++) scores[i * padded + j] = -INFINITY;
+    }
+    KERNEL(zoo_softmax_rows)(scores, length, padded, padded);
     // Output rows: four at a time, VL columns of V per load.
     for (long i = 0; i < length; i += 4) {
         const float *w[4];
