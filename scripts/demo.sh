@@ -7,7 +7,9 @@
 #   train the paper's token projector and a pooled one; pack the token one and import the archive
 #   under a new tag; train once more with sandals and bags held out of the captions (held-out
 #   concepts); evaluate all four on the 10,000 test images; print the leaderboard; write
-#   report.html. A second run reuses the embedding cache (no encoder forward pass) and retrains.
+#   report.html. Every step is done once: a second run, or a run after an interruption, finds
+#   what is done (encoders, datasets, cached embeddings, trained projectors, evaluations), resumes
+#   an interrupted training run from its last finished epoch, and ends in the same catalog state.
 # Usage: bash scripts/demo.sh [ZOO_BINARY]
 set -euo pipefail
 zoo=${1:-.build/release/zoo}
@@ -53,24 +55,46 @@ step "CKA between the encoders (linear and RBF, 2,000 training pairs)"
 "$zoo" cka --vision fashion-vit --text minilm --data fmnist-train --samples 2000 --kernel rbf
 
 step "train: the paper's token projector and a pooled baseline"
-for tag in token pooled token-imported heldout; do
-  "$zoo" projector show "fashion-vit+minilm@$tag" >/dev/null 2>&1 && "$zoo" projector remove "fashion-vit+minilm@$tag"
-done
-rm -rf runs
-"$zoo" train fashion-vit+minilm@token --data fmnist-train --epochs 4 --batch 256 --dim 256 --dtype f16
-"$zoo" train fashion-vit+minilm@pooled --data fmnist-train --projector pooled --epochs 10 --batch 256 --dim 256 --dtype f16
+pair=fashion-vit+all-MiniLM-L6-v2
+# Each projector is trained once. A run interrupted mid-training resumes from its last finished
+# epoch (runs/PAIR@TAG/state.safetensors) and ends with the same weights as an uninterrupted one.
+train_once() {
+  local tag=$1; shift
+  if "$zoo" projector show "$pair@$tag" >/dev/null 2>&1; then
+    echo "$pair@$tag: already trained (checkpoint $("$zoo" projector show "$pair@$tag" --json | grep -o '"checkpoint_digest" *: *"[0-9a-f]\{12\}' | grep -o '[0-9a-f]\{12\}$'))"
+    return
+  fi
+  local run="runs/$pair@$tag"
+  if [ -f "$run/state.safetensors" ]; then
+    "$zoo" train "$pair@$tag" "$@" --resume
+  else
+    rm -rf "$run"  # started but no epoch finished: start over
+    "$zoo" train "$pair@$tag" "$@"
+  fi
+}
+train_once token --data fmnist-train --epochs 4 --batch 256 --dim 256 --dtype f16
+train_once pooled --data fmnist-train --projector pooled --epochs 10 --batch 256 --dim 256 --dtype f16
 
 step "held-out concepts: the token projector trained without sandals and bags in its captions"
-"$zoo" train fashion-vit+minilm@heldout --data fmnist-heldout --epochs 4 --batch 256 --dim 256 --dtype f16
+train_once heldout --data fmnist-heldout --epochs 4 --batch 256 --dim 256 --dtype f16
 
 step "pack the token projector and import the archive under a new tag"
 mkdir -p build/demo
-"$zoo" pack fashion-vit+minilm@token --output build/demo/fashion-vit+minilm@token.zoo
-"$zoo" import build/demo/fashion-vit+minilm@token.zoo --as token-imported
+"$zoo" pack "$pair@token" --output "build/demo/$pair@token.zoo"
+if "$zoo" projector show "$pair@token-imported" >/dev/null 2>&1; then
+  echo "$pair@token-imported: already imported"
+else
+  "$zoo" import "build/demo/$pair@token.zoo" --as token-imported
+fi
 
 step "evaluate on the 10,000 test images (zero-shot classification)"
 for tag in token pooled token-imported heldout; do
-  "$zoo" eval "fashion-vit+minilm@$tag" fmnist-test --batch 256 --output "build/demo/eval-$tag.json"
+  # One evaluation per projector: a second run keeps the stored one (zoo results shows it).
+  if "$zoo" results --csv | grep -q "^$pair@$tag,[0-9]"; then
+    echo "$pair@$tag: evaluated on fmnist-test already"
+  else
+    "$zoo" eval "$pair@$tag" fmnist-test --batch 256 --output "build/demo/eval-$tag.json"
+  fi
 done
 
 step "leaderboard"

@@ -15,10 +15,24 @@ public struct CKARunEntry: Sendable, Equatable {
 
 extension Catalog {
     /// Records CKA runs in one transaction; returns them with their ids.
+    ///
+    /// A run replaces an earlier row of the same measurement — same encoders (or feature
+    /// files), dataset, kernel and sample count — so running `zoo cka` again leaves one row per
+    /// measurement, holding the latest score.
     @discardableResult
     public func addCKARuns(_ runs: [CKARunRecord]) throws -> [CKARunRecord] {
         try write { db in
             try runs.map { run in
+                try db.execute(
+                    sql: """
+                        DELETE FROM cka_run
+                        WHERE vision_encoder_id IS ? AND text_encoder_id IS ? AND vision_features IS ?
+                          AND text_features IS ? AND dataset_id IS ? AND kernel = ? AND samples = ?
+                        """,
+                    arguments: [
+                        run.visionEncoderId, run.textEncoderId, run.visionFeatures, run.textFeatures,
+                        run.datasetId, run.kernel, run.samples,
+                    ])
                 var row = run
                 try row.insert(db)
                 return row

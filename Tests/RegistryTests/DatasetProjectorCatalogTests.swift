@@ -35,6 +35,33 @@ struct DatasetProjectorCatalogTests {
         #expect(zooError { try zoo.catalog.removeDataset(named: "fashion-train") }?.kind == .noInput)
     }
 
+    @Test("a CKA run replaces an earlier row of the same measurement and keeps the others")
+    func ckaRunsReplaceTheSameMeasurement() throws {
+        let folder = TemporaryFolder()
+        let zoo = try ModelZoo(home: ZooHome(url: folder.url))
+        let vision = try zoo.add("dino", from: folder.checkpoint("v", seed: 1), modality: .vision)
+        let text = try zoo.add("minilm", from: folder.checkpoint("t", seed: 2))
+        let dataset = try zoo.catalog.addDataset(newDataset("pairs"), replace: false)
+        func run(_ kernel: String, samples: Int, score: Double) -> CKARunRecord {
+            CKARunRecord(
+                visionEncoderId: vision.record.id, textEncoderId: text.record.id, datasetId: dataset.id,
+                kernel: kernel, samples: samples, score: score, zooVersion: "test", createdAt: Date())
+        }
+        try zoo.catalog.addCKARuns([run("linear", samples: 100, score: 0.25), run("rbf", samples: 100, score: 0.5)])
+        try zoo.catalog.addCKARuns([run("linear", samples: 100, score: 0.75)])
+        try zoo.catalog.addCKARuns([run("linear", samples: 200, score: 0.125)])
+        let files = CKARunRecord(
+            visionFeatures: "/a.safetensors", textFeatures: "/b.safetensors", kernel: "linear", samples: 100,
+            score: 0.5, zooVersion: "test", createdAt: Date())
+        try zoo.catalog.addCKARuns([files])
+        try zoo.catalog.addCKARuns([files])
+        let rows = try zoo.catalog.ckaRuns()
+        #expect(rows.map(\.record.kernel) == ["rbf", "linear", "linear", "linear"])
+        #expect(rows.map(\.record.score) == [0.5, 0.75, 0.125, 0.5])
+        #expect(rows.map(\.record.samples) == [100, 100, 200, 100])
+        #expect(rows.last?.vision == "/a.safetensors" && rows.last?.dataset == nil)
+    }
+
     @Test("projectors: next tag, listing with names, store and remove with their files")
     func projectorLifecycle() throws {
         let folder = TemporaryFolder()
