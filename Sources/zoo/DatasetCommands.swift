@@ -68,10 +68,10 @@ struct DatasetAdd: ParsableCommand {
             guard task == nil || task == .pairs else {
                 throw ZooError(.usage, "--captions-from-labels makes pairs; drop --task \(task!.rawValue) or the option")
             }
-            guard reader.classNames != nil else {
+            guard let classNames = reader.classNames else {
                 throw ZooError(.usage, "--captions-from-labels needs class names: pass --classnames FILE (one name per line, in label order)")
             }
-            captionTemplates = try DatasetOpening.templates(Paths.absolute(captionsFromLabels))
+            captionTemplates = try DatasetOpening.captionLines(Paths.absolute(captionsFromLabels), classNames: classNames)
             chosenTask = .pairs
         }
         if chosenTask == .classification && reader.classNames == nil {

@@ -37,23 +37,47 @@ enum DatasetOpening {
 
     /// Caption templates from a file: one per line, each with `{c}`.
     static func templates(_ path: String) throws -> [String] {
+        let lines = try nonEmptyLines(path, what: "templates")
+        for (number, line) in lines where !line.contains("{c}") {
+            throw ZooError(.data, "\(path):\(number): template '\(line)' has no {c} where the class name goes")
+        }
+        return lines.map(\.text)
+    }
+
+    /// The caption set of `--captions-from-labels`: templates with `{c}` and class-specific lines
+    /// `CLASS: caption` (see `LabelCaptioner`), checked against `classNames`.
+    static func captionLines(_ path: String, classNames: [String]) throws -> [String] {
+        let lines = try nonEmptyLines(path, what: "caption templates")
+        for (number, line) in lines {
+            if let (label, caption) = LabelCaptioner.classCaption(line, classNames: classNames) {
+                guard !caption.isEmpty else {
+                    throw ZooError(.data, "\(path):\(number): '\(line)' gives class '\(classNames[label])' an empty caption")
+                }
+            } else if !line.contains("{c}") {
+                throw ZooError(.data, "\(path):\(number): '\(line)' is neither a template with {c} nor a class's own caption ('CLASS: caption', CLASS one of the class names)")
+            }
+        }
+        do { _ = try LabelCaptioner(classNames: classNames, templates: lines.map(\.text)) } catch {
+            throw ZooError(.data, "\(path): \(error.message)")
+        }
+        return lines.map(\.text)
+    }
+
+    /// The trimmed non-empty lines of a UTF-8 text file with their 1-based line numbers.
+    private static func nonEmptyLines(_ path: String, what: String) throws -> [(number: Int, text: String)] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ZooError(.noInput, "templates file '\(path)' cannot be read; check the path")
+            throw ZooError(.noInput, "\(what) file '\(path)' cannot be read; check the path")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ZooError(.data, "templates file '\(path)' is not UTF-8 text")
+            throw ZooError(.data, "\(what) file '\(path)' is not UTF-8 text")
         }
-        var templates: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var lines: [(number: Int, text: String)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            guard trimmed.contains("{c}") else {
-                throw ZooError(.data, "\(path):\(number + 1): template '\(trimmed)' has no {c} where the class name goes")
-            }
-            templates.append(trimmed)
+            if !trimmed.isEmpty { lines.append((index + 1, trimmed)) }
         }
-        guard !templates.isEmpty else { throw ZooError(.data, "templates file '\(path)' holds no templates") }
-        return templates
+        guard !lines.isEmpty else { throw ZooError(.data, "\(what) file '\(path)' holds no templates") }
+        return lines
     }
 }
 

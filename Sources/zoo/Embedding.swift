@@ -146,7 +146,9 @@ enum Embedding {
     /// Reads a dataset's ids and captions, recording its size and id digest in the catalog.
     static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader) throws -> DatasetContents {
         let options = DatasetOptions.parse(dataset.options)
-        let templates = try options.captionTemplatesFile.map(DatasetOpening.templates)
+        let templates = try options.captionTemplatesFile.map { file in
+            try DatasetOpening.captionLines(file, classNames: reader.classNames ?? [])
+        }
         var excluded = Set<Int>()
         for name in options.excludedClasses ?? [] {
             guard let index = reader.classNames?.firstIndex(of: name) else {

@@ -106,6 +106,23 @@ import Testing
         #expect(F.error { _ = try LabelCaptioner(classNames: [], templates: nil) }?.kind == .usage)
     }
 
+    @Test("class-specific caption lines serve only their class, alongside the templates")
+    func labelCaptionerClassLines() throws {
+        let lines = ["a photo of a {c}.", "dog: a dog fetching a stick.", " cat : a cat asleep in the sun.",
+                     "a pet: the {c}.", "dog: a {c} on a lead."]
+        let captioner = try LabelCaptioner(classNames: ["cat", "dog"], templates: lines)
+        #expect(captioner.templates == ["a photo of a {c}.", "a pet: the {c}."])
+        #expect(captioner.allCaptions(for: 0) == ["a photo of a cat.", "a pet: the cat.", "a cat asleep in the sun."])
+        #expect(captioner.allCaptions(for: 1) == ["a photo of a dog.", "a pet: the dog.", "a dog fetching a stick.", "a dog on a lead."])
+        let drawn = Set((0..<200).map { captioner.caption(for: 1, itemIndex: $0, epoch: 0, seed: 3) })
+        #expect(drawn == Set(captioner.allCaptions(for: 1)))
+        #expect(LabelCaptioner.classCaption("Dog: capitalised", classNames: ["dog"]) == nil)
+        // Without templates every class needs lines of its own; an empty caption is refused.
+        #expect(try LabelCaptioner(classNames: ["cat"], templates: ["cat: a cat."]).allCaptions(for: 0) == ["a cat."])
+        #expect(F.error { _ = try LabelCaptioner(classNames: ["cat", "dog"], templates: ["cat: a cat."]) }?.kind == .usage)
+        #expect(F.error { _ = try LabelCaptioner(classNames: ["cat"], templates: ["a {c}", "cat:  "]) }?.kind == .usage)
+    }
+
     @Test func specCodable() throws {
         let spec = DatasetSpec(
             path: "/d", format: .wds, split: "test", classnamesFile: "/c", templatesFile: nil, skipBad: true)

@@ -61,6 +61,18 @@ struct CLIDatasetEmbedTests {
                                        TrainingFixtures.classNames, "--captions-from-labels", templates.path])
         #expect(badTemplate.status == 65)
         #expect(badTemplate.stderr.contains("templates.txt:2"))
+        // Class-specific captions ('CLASS: caption') need no {c}; an empty one, or a class left
+        // without any caption when there is no template, is refused naming the file.
+        try Data("sandal: an open summer sandal.\nsandal:\n".utf8).write(to: templates)
+        let emptyCaption = try zoo.run(["dataset", "add", "t", "--path", data.path, "--format", "idx", "--classnames",
+                                        TrainingFixtures.classNames, "--captions-from-labels", templates.path])
+        #expect(emptyCaption.status == 65)
+        #expect(emptyCaption.stderr.contains("templates.txt:2"), "\(emptyCaption.stderr)")
+        try Data("sandal: an open summer sandal.\nbag: a leather handbag.\n".utf8).write(to: templates)
+        let bare = try zoo.run(["dataset", "add", "t", "--path", data.path, "--format", "idx", "--classnames",
+                                TrainingFixtures.classNames, "--captions-from-labels", templates.path])
+        #expect(bare.status == 65)
+        #expect(bare.stderr.contains("templates.txt") && bare.stderr.contains("'t-shirt' has no caption"), "\(bare.stderr)")
 
         // Held-out classes: their items leave the dataset; an unknown class name is a usage error.
         let labels = try Data(contentsOf: data.appendingPathComponent("train-labels-idx1-ubyte")).dropFirst(8)

@@ -41,7 +41,7 @@ struct CLITrainTests {
         #expect(architecture["visionLocal"] as? String == "token")
         let summary = try #require(tokenRow["data_summary"] as? [String: Any])
         #expect(summary["items"] as? Int == 256)
-        #expect(summary["captions"] as? Int == 120)
+        #expect(summary["captions"] as? Int == 180)  // 12 templates × 10 classes + 6 own captions per class
 
         let pooled = try zoo.run(["train", "dino+minilm@p1", "--projector", "pooled"] + common)
         #expect(pooled.status == 0, "\(pooled.stderr)")

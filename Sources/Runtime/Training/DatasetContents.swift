@@ -12,8 +12,9 @@ public struct DatasetContents: Sendable {
     /// Reads `reader` through.
     ///
     /// - Parameters:
-    ///   - captionTemplates: When given, each labelled item's captions are these templates with
-    ///     `{c}` replaced by its class name (`--captions-from-labels`).
+    ///   - captionTemplates: When given, each labelled item's captions are the caption lines of
+    ///     its class (`--captions-from-labels`, see ``LabelCaptioner``): the templates with `{c}`
+    ///     replaced by its class name, then the class's own `CLASS: caption` lines.
     /// - Throws: ``DatasetError`` from the reader, or a data error for a label outside the class
     ///   names.
     ///   - excludedLabels: Items with these labels are left out (held-out classes).
@@ -21,18 +22,19 @@ public struct DatasetContents: Sendable {
         var contents = DatasetContents()
         let iterator = try reader.makeIterator()
         let classNames = reader.classNames
+        let captioner = try captionTemplates.map { lines throws(DatasetError) in
+            try LabelCaptioner(classNames: classNames ?? [], templates: lines)
+        }
         var filled: [Int: [String]] = [:]
         while let item = try iterator.next() {
             if let label = item.label, excludedLabels.contains(label) { continue }
             contents.ids.append(item.id)
             contents.labels.append(item.label)
-            if let captionTemplates, let label = item.label {
-                guard let classNames, label >= 0, label < classNames.count else {
+            if let captioner, let label = item.label {
+                guard label >= 0, label < captioner.classNames.count else {
                     throw DatasetError(.data, "item '\(item.id)' of '\(reader.spec.path)' has label \(label), outside the \(classNames?.count ?? 0) class names")
                 }
-                if filled[label] == nil {
-                    filled[label] = captionTemplates.map { $0.replacingOccurrences(of: "{c}", with: classNames[label]) }
-                }
+                if filled[label] == nil { filled[label] = captioner.allCaptions(for: label) }
                 contents.captions.append(filled[label]!)
             } else {
                 contents.captions.append(item.captions)
