@@ -75,7 +75,7 @@ struct CLIEvalTests {
         let templates = TrainingFixtures.repository.appendingPathComponent("data/fashion-mnist/templates.txt").path
         try #require(try zoo.run(["dataset", "add", "fm-test", "--path", test.path, "--format", "idx", "--task", "classification",
                                   "--classnames", TrainingFixtures.classNames, "--templates", templates]).status == 0)
-        let trained = try zoo.run(["train", "dino+minilm", "--data", "fm", "--epochs", "3", "--batch", "32", "--dim", "32", "--lr", "2e-3"])
+        let trained = try zoo.run(["train", "dino+minilm", "--data", "fm", "--epochs", "6", "--batch", "32", "--dim", "32", "--lr", "2e-3"])
         try #require(trained.status == 0, "\(trained.stderr)")
 
         let output = zoo.scratch.appendingPathComponent("result.json")
