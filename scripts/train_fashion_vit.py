@@ -9,9 +9,12 @@ random resized crops (scale 0.3–1) with flips, small rotations / shears, brigh
 jitter and random erasing, all done batched with `affine_grid` / `grid_sample` on 28×28 grey
 images. Labels are read only by the linear probe at the end (scripts/probe_fashion_vit.py).
 
-Runs on CPU (2 threads). Reproduce (repository root):
+Runs on CPU (2 threads): on this project's 2-vCPU machine 24.8 minutes of training and 27.7 in
+all with the probe (PyTorch 2.13, torch.compile). Reproduce (repository root):
 
-    python3 scripts/train_fashion_vit.py            # trains, saves models/fashion-vit, probes
+    python3 scripts/train_fashion_vit.py --log models/fashion-vit/training_log.json
+
+Two runs on one machine wrote byte-identical weights. The model card is models/fashion-vit/README.md.
 
 Python is only used here, never at zoo's run time.
 """
