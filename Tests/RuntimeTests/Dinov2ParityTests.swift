@@ -111,6 +111,24 @@ struct Dinov2ParityTests {
         #expect(encoding.pooled == encoding.tokens.clsPooled())
     }
 
+    @Test("the committed fashion-vit (the demo's encoder) matches transformers on Fashion-MNIST test images")
+    func committedFashionViT() throws {
+        let folder = dinoFixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("models/fashion-vit")
+        let encoder = try Dinov2Model(folder: folder)
+        let reference = try dinoReference("fashion-vit")
+        let encoding = try encoder.encode(pixels: try storedTensor(reference, "pixels"))
+        let tokens = try storedTensor(reference, "tokens")
+        let pooled = try storedTensor(reference, "pooled")
+        #expect(encoding.tokens.shape == [8, 50, 128] && tokens.shape == [8, 50, 128])
+        guard encoding.tokens.shape == tokens.shape, encoding.pooled.shape == pooled.shape else { return }
+        let tokenDifference = relativeDifference(encoding.tokens, tokens)
+        let cosine = minimumCosine(encoding.pooled, pooled)
+        print("fashion-vit parity: tokens max|Δ|/max|ref| \(tokenDifference), pooled min cosine \(cosine)")
+        #expect(tokenDifference <= 1e-4)
+        #expect(cosine >= 0.99999)
+    }
+
     @Test("position embeddings are interpolated as transformers 5.24 does", arguments: dinoModels)
     func positionEmbeddings(model: String) throws {
         let encoder = try Dinov2Model(folder: dinoFolder(model))
