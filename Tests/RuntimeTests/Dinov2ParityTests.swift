@@ -88,6 +88,19 @@ private func editedCopy(
     return folder
 }
 
+/// Tokens within 1e-4 of the reference relative to its largest value, pooled outputs at cosine
+/// ≥ 0.99999, shapes equal.
+private func expectParity(_ encoding: VisionEncoding, tokens: Tensor, pooled: Tensor, label: String) {
+    #expect(encoding.tokens.shape == tokens.shape)
+    #expect(encoding.pooled.shape == pooled.shape)
+    guard encoding.tokens.shape == tokens.shape, encoding.pooled.shape == pooled.shape else { return }
+    let tokenDifference = relativeDifference(encoding.tokens, tokens)
+    let cosine = minimumCosine(encoding.pooled, pooled)
+    print("\(label): tokens max|Δ|/max|ref| \(tokenDifference), pooled min cosine \(cosine)")
+    #expect(tokenDifference <= 1e-4, "\(label)")
+    #expect(cosine >= 0.99999, "\(label)")
+}
+
 @Suite("DINOv2 matches transformers")
 struct Dinov2ParityTests {
     @Test(
@@ -98,16 +111,9 @@ struct Dinov2ParityTests {
         let reference = try dinoReference(model)
         let pixels = try dinoInput(input)
         let encoding = try encoder.encode(pixels: pixels)
-        let tokens = try storedTensor(reference, "tokens_\(input)")
-        let pooled = try storedTensor(reference, "pooled_\(input)")
-        #expect(encoding.tokens.shape == tokens.shape)
-        #expect(encoding.pooled.shape == pooled.shape)
-        guard encoding.tokens.shape == tokens.shape, encoding.pooled.shape == pooled.shape else { return }
-        let tokenDifference = relativeDifference(encoding.tokens, tokens)
-        let cosine = minimumCosine(encoding.pooled, pooled)
-        print("dinov2 parity \(model) \(input): tokens max|Δ|/max|ref| \(tokenDifference), pooled min cosine \(cosine)")
-        #expect(tokenDifference <= 1e-4)
-        #expect(cosine >= 0.99999)
+        expectParity(
+            encoding, tokens: try storedTensor(reference, "tokens_\(input)"),
+            pooled: try storedTensor(reference, "pooled_\(input)"), label: "dinov2 parity \(model) \(input)")
         #expect(encoding.pooled == encoding.tokens.clsPooled())
     }
 
@@ -118,15 +124,10 @@ struct Dinov2ParityTests {
         let encoder = try Dinov2Model(folder: folder)
         let reference = try dinoReference("fashion-vit")
         let encoding = try encoder.encode(pixels: try storedTensor(reference, "pixels"))
-        let tokens = try storedTensor(reference, "tokens")
-        let pooled = try storedTensor(reference, "pooled")
-        #expect(encoding.tokens.shape == [8, 50, 128] && tokens.shape == [8, 50, 128])
-        guard encoding.tokens.shape == tokens.shape, encoding.pooled.shape == pooled.shape else { return }
-        let tokenDifference = relativeDifference(encoding.tokens, tokens)
-        let cosine = minimumCosine(encoding.pooled, pooled)
-        print("fashion-vit parity: tokens max|Δ|/max|ref| \(tokenDifference), pooled min cosine \(cosine)")
-        #expect(tokenDifference <= 1e-4)
-        #expect(cosine >= 0.99999)
+        #expect(encoding.tokens.shape == [8, 50, 128])
+        expectParity(
+            encoding, tokens: try storedTensor(reference, "tokens"), pooled: try storedTensor(reference, "pooled"),
+            label: "fashion-vit parity")
     }
 
     @Test("position embeddings are interpolated as transformers 5.24 does", arguments: dinoModels)
