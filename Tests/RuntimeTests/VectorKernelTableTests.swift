@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import Runtime
 import Testing
 
 /// Every instruction-set copy of the C kernels (16, 8 and 4 lanes, those this CPU runs) against
@@ -167,6 +168,44 @@ struct VectorKernelTableTests {
                 }
                 #expect(output[i * outputStride + headWidth].isNaN, "columns past the head untouched")
             }
+        }
+    }
+}
+
+/// The packed-weight linear layer against BLAS: shapes with partial row blocks and panels, bias
+/// and residual in every combination, residual in place.
+@Suite("Packed linear layers")
+struct PackedLinearTests {
+    @Test("equals BLAS.linear", arguments: [(1, 5, 3), (8, 16, 32), (13, 40, 70), (37, 384, 96)])
+    func matchesBLAS(rows: Int, inFeatures: Int, outFeatures: Int) {
+        let weight = Tensor(shape: [outFeatures, inFeatures],
+                            scalars: VectorKernelTableTests.values(outFeatures * inFeatures, seed: 21))
+        let layer = PackedLinear(weight: weight)
+        #expect(layer.isPacked == (zoo_packed_linear_available() == 1))
+        let input = VectorKernelTableTests.values(rows * inFeatures, seed: 22)
+        let bias = VectorKernelTableTests.values(outFeatures, seed: 23)
+        let residual = VectorKernelTableTests.values(rows * outFeatures, seed: 24)
+        for (useBias, useResidual, inPlace) in [(false, false, false), (true, false, false), (true, true, false), (false, true, true), (true, true, true)] {
+            var expected = [Float](repeating: 0, count: rows * outFeatures)
+            BLAS.linear(
+                input: input, rows: rows, inFeatures: inFeatures, weight: weight.baseAddress, outFeatures: outFeatures,
+                bias: useBias ? bias : nil, residual: useResidual ? residual : nil, output: &expected)
+            // Past-the-end guard: the layer must write exactly rows × outFeatures values.
+            var output = (inPlace ? residual : [Float](repeating: .nan, count: rows * outFeatures)) + [42]
+            output.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                ComputeThreads.withSingleThreadedBLAS {
+                    residual.withUnsafeBufferPointer { residual in
+                        layer(
+                            input: input, rows: rows, bias: useBias ? bias : nil,
+                            residual: useResidual ? (inPlace ? UnsafePointer(base) : residual.baseAddress!) : nil,
+                            output: base)
+                    }
+                }
+            }
+            #expect(output.last == 42)
+            let difference = zip(output, expected).map { abs($0 - $1) }.max() ?? .nan
+            #expect(difference <= 1e-5, "rows \(rows) in \(inFeatures) out \(outFeatures) bias \(useBias) residual \(useResidual) in place \(inPlace): \(difference)")
         }
     }
 }

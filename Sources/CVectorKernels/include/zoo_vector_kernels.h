@@ -58,4 +58,23 @@ void zoo_attend_short(const float *query, const float *key, const float *value, 
                       long length, long head_width, float scale, float *scores, float *keys,
                       float *output, long output_stride);
 
+/// Floats of a weight `[out_features, in_features]` packed by zoo_pack_weights: whole 32-row
+/// panels, the last one padded with zeros.
+long zoo_packed_weights_count(long out_features, long in_features);
+
+/// Packs a PyTorch-layout weight `[out_features, in_features]` into 32-output panels, each
+/// `in_features` steps of 32 floats, for zoo_packed_linear.
+void zoo_pack_weights(const float *weight, long out_features, long in_features, float *packed);
+
+/// 1 when zoo_packed_linear can run here (AVX-512, and ZOO_VECTOR_LANES not asking for fewer
+/// lanes); 0 otherwise, and callers use BLAS.
+int zoo_packed_linear_available(void);
+
+/// output[r] = input[r] · Wᵀ + bias + residual[r] for `rows` rows, on the calling thread, with W
+/// packed by zoo_pack_weights. `bias` and `residual` may be NULL; `residual` may equal `output`
+/// (rows `out_features` apart); `output` must not overlap `input`. Only when
+/// zoo_packed_linear_available() is 1.
+void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
+                       long out_features, const float *bias, const float *residual, float *output);
+
 #endif

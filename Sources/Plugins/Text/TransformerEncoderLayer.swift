@@ -15,15 +15,15 @@ struct TransformerEncoderLayer: Sendable {
     let activation: GELUForm
     let epsilon: Float
     /// Rows: query, key, value weights stacked, `[3D, D]`.
-    let qkvWeight: Tensor
+    let qkv: PackedLinear
     let qkvBias: Tensor
-    let attentionOutputWeight: Tensor
+    let attentionOutput: PackedLinear
     let attentionOutputBias: Tensor
     let attentionNormWeight: Tensor
     let attentionNormBias: Tensor
-    let intermediateWeight: Tensor
+    let intermediate: PackedLinear
     let intermediateBias: Tensor
-    let outputWeight: Tensor
+    let output: PackedLinear
     let outputBias: Tensor
     let outputNormWeight: Tensor
     let outputNormBias: Tensor
@@ -49,16 +49,16 @@ struct TransformerEncoderLayer: Sendable {
             stackedWeight += try weights.tensor(name + ".weight", shape: [d, d]).scalars
             stackedBias += try weights.tensor(name + ".bias", shape: [d]).scalars
         }
-        qkvWeight = Tensor(shape: [3 * d, d], scalars: stackedWeight)
+        qkv = PackedLinear(weight: Tensor(shape: [3 * d, d], scalars: stackedWeight))
         qkvBias = Tensor(shape: [3 * d], scalars: stackedBias)
 
-        attentionOutputWeight = try weights.tensor(root + "attention.output.dense.weight", shape: [d, d])
+        attentionOutput = PackedLinear(weight: try weights.tensor(root + "attention.output.dense.weight", shape: [d, d]))
         attentionOutputBias = try weights.tensor(root + "attention.output.dense.bias", shape: [d])
         (attentionNormWeight, attentionNormBias) = try weights.layerNorm(
             root + "attention.output.LayerNorm", width: d)
-        intermediateWeight = try weights.tensor(root + "intermediate.dense.weight", shape: [i, d])
+        intermediate = PackedLinear(weight: try weights.tensor(root + "intermediate.dense.weight", shape: [i, d]))
         intermediateBias = try weights.tensor(root + "intermediate.dense.bias", shape: [i])
-        outputWeight = try weights.tensor(root + "output.dense.weight", shape: [d, i])
+        output = PackedLinear(weight: try weights.tensor(root + "output.dense.weight", shape: [d, i]))
         outputBias = try weights.tensor(root + "output.dense.bias", shape: [d])
         (outputNormWeight, outputNormBias) = try weights.layerNorm(root + "output.LayerNorm", width: d)
     }
@@ -69,39 +69,31 @@ struct TransformerEncoderLayer: Sendable {
         _ hidden: UnsafeMutablePointer<Float>, rows: Int, sequences: [Range<Int>],
         workspace: EncoderWorkspace
     ) {
-        let qkv = workspace.qkv
-        BLAS.linear(
-            input: hidden, rows: rows, inFeatures: width,
-            weight: qkvWeight.baseAddress, outFeatures: 3 * width, bias: qkvBias.baseAddress,
-            output: qkv)
+        let fused = workspace.qkv
+        qkv(input: hidden, rows: rows, bias: qkvBias.baseAddress, output: fused)
         attention(
-            query: qkv, key: qkv + width, value: qkv + 2 * width, stride: 3 * width,
+            query: fused, key: fused + width, value: fused + 2 * width, stride: 3 * width,
             sequences: sequences, output: workspace.context)
 
         let attended = workspace.attended
-        BLAS.linear(
-            input: workspace.context, rows: rows, inFeatures: width,
-            weight: attentionOutputWeight.baseAddress, outFeatures: width,
-            bias: attentionOutputBias.baseAddress, residual: hidden, output: attended)
+        attentionOutput(
+            input: workspace.context, rows: rows, bias: attentionOutputBias.baseAddress,
+            residual: hidden, output: attended)
         TensorKernels.layerNorm(
             attended, rows: rows, width: width,
             weight: attentionNormWeight.baseAddress, bias: attentionNormBias.baseAddress,
             epsilon: epsilon)
 
-        let intermediate = workspace.intermediate
+        let expanded = workspace.intermediate
         // The bias joins the GELU pass rather than being seeded before the GEMM.
-        BLAS.linear(
-            input: attended, rows: rows, inFeatures: width,
-            weight: intermediateWeight.baseAddress, outFeatures: intermediateWidth,
-            bias: nil, output: intermediate)
+        intermediate(input: attended, rows: rows, bias: nil, output: expanded)
         TensorKernels.biasGELU(
-            intermediate, rows: rows, width: intermediateWidth,
+            expanded, rows: rows, width: intermediateWidth,
             bias: intermediateBias.baseAddress, form: activation)
 
-        BLAS.linear(
-            input: intermediate, rows: rows, inFeatures: intermediateWidth,
-            weight: outputWeight.baseAddress, outFeatures: width,
-            bias: outputBias.baseAddress, residual: attended, output: hidden)
+        output(
+            input: expanded, rows: rows, bias: outputBias.baseAddress, residual: attended,
+            output: hidden)
         TensorKernels.layerNorm(
             hidden, rows: rows, width: width,
             weight: outputNormWeight.baseAddress, bias: outputNormBias.baseAddress,

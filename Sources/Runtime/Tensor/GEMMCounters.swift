@@ -1,6 +1,6 @@
 import Foundation
 
-/// Time and work spent in SGEMM while enabled, for benchmarks that report the GEMM share of a
+/// Time and work spent in SGEMM (OpenBLAS's, and ``PackedLinear``'s kernel) while enabled, for benchmarks that report the GEMM share of a
 /// run and its GFLOP/s. Off by default (then a GEMM pays one branch).
 public enum GEMMCounters {
     private static let state = CounterState()
