@@ -5,27 +5,26 @@ import Dispatch
 /// once, at load, into the panels of zoo's AVX-512 kernel (`zoo_packed_linear`), so no call
 /// re-packs it as OpenBLAS does on every GEMM.
 ///
-/// The kernel runs on the calling thread; it is used where the work is already spread over
-/// threads (inside ``ComputeThreads/withSingleThreadedBLAS(_:)``, as `DataParallel` batches
-/// are) or when zoo runs on one thread. Elsewhere, and on CPUs without AVX-512 (or with
-/// `ZOO_VECTOR_LANES` below 16), ``BLAS/linear(input:rows:inFeatures:weight:outFeatures:bias:residual:output:)``
-/// does the work with the plain weight.
+/// When the kernel can run (AVX-512, `ZOO_VECTOR_LANES` unset or 16) only the packed copy is
+/// kept, so memory does not grow; calls run on the calling thread inside a parallel region (a
+/// `DataParallel` batch) and otherwise split their rows, in blocks of 8, over
+/// ``ComputeThreads/count`` workers. On other CPUs the plain weight is kept and
+/// ``BLAS/linear(input:rows:inFeatures:weight:outFeatures:bias:residual:output:)`` does the work.
 public final class PackedLinear: @unchecked Sendable {
     /// Output features: rows of the weight.
     public let outFeatures: Int
     /// Input features: columns of the weight.
     public let inFeatures: Int
-    /// The weight as loaded, `[outFeatures, inFeatures]`.
-    public let weight: Tensor
-    /// The packed panels, or nil when the kernel cannot run on this CPU. Immutable after init.
+    /// The weight as loaded, kept only when the kernel cannot run here.
+    private let plain: Tensor?
+    /// The packed panels, or nil when the kernel cannot run here. Immutable after init.
     private let packed: UnsafeMutablePointer<Float>?
 
-    /// Packs `weight` (`[out, in]`) when the kernel can run here.
+    /// Packs `weight` (`[out, in]`) when the kernel can run here, else keeps it for BLAS.
     public init(weight: Tensor) {
         precondition(weight.rank == 2, "a linear weight is [out, in], got \(weight.shape)")
         outFeatures = weight.shape[0]
         inFeatures = weight.shape[1]
-        self.weight = weight
         if zoo_packed_linear_available() == 1, outFeatures > 0, inFeatures > 0 {
             let count = zoo_packed_weights_count(outFeatures, inFeatures)
             let buffer = UnsafeMutableRawPointer.allocate(
@@ -33,14 +32,16 @@ public final class PackedLinear: @unchecked Sendable {
             ).bindMemory(to: Float.self, capacity: count)
             zoo_pack_weights(weight.baseAddress, outFeatures, inFeatures, buffer)
             packed = buffer
+            plain = nil
         } else {
             packed = nil
+            plain = weight
         }
     }
 
     deinit { packed.map { UnsafeMutableRawPointer($0).deallocate() } }
 
-    /// Whether calls can use the packed kernel (AVX-512 present and allowed).
+    /// Whether calls use the packed kernel (AVX-512 present and allowed).
     public var isPacked: Bool { packed != nil }
 
     /// Writes `input · Wᵀ + bias + residual` for `rows` rows of `inFeatures` into `output`
@@ -51,17 +52,25 @@ public final class PackedLinear: @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>
     ) {
         guard rows > 0, outFeatures > 0 else { return }
-        if let packed, ComputeThreads.isInsideParallelRegion || ComputeThreads.count == 1 {
-            let started = GEMMCounters.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-            zoo_packed_linear(input, rows, inFeatures, packed, outFeatures, bias, residual, output)
-            if started != 0 {
-                GEMMCounters.record(
-                    nanoseconds: DispatchTime.now().uptimeNanoseconds - started, flops: 2 * rows * outFeatures * inFeatures)
-            }
-        } else {
+        if let plain {
             BLAS.linear(
-                input: input, rows: rows, inFeatures: inFeatures, weight: weight.baseAddress,
+                input: input, rows: rows, inFeatures: inFeatures, weight: plain.baseAddress,
                 outFeatures: outFeatures, bias: bias, residual: residual, output: output)
+            return
+        }
+        guard let packed else { return }
+        let started = GEMMCounters.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        let (width, depth) = (outFeatures, inFeatures)
+        ParallelRows.forEach(count: (rows + 7) / 8, costPerRow: 8 * width * depth / 16) { blocks in
+            let first = blocks.lowerBound * 8
+            let count = min(rows, blocks.upperBound * 8) - first
+            zoo_packed_linear(
+                input + first * depth, count, depth, packed, width, bias,
+                residual.map { $0 + first * width }, output + first * width)
+        }
+        if started != 0 {
+            GEMMCounters.record(
+                nanoseconds: DispatchTime.now().uptimeNanoseconds - started, flops: 2 * rows * outFeatures * inFeatures)
         }
     }
 }
