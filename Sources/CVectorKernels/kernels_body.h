@@ -55,56 +55,42 @@ INLINE float hmax(vf v) {
     return h.x > h.y ? h.x : h.y;
 }
 
+// c[0]·x^(n−1) + … + c[n−1] by Horner's rule, highest coefficient first.
+INLINE vf horner(vf x, const float *c, int n) {
+    vf p = splat(c[0]);
+    for (int i = 1; i < n; i++) p = p * x + c[i];
+    return p;
+}
+
 // e^x: FastMath.exp. Relative error about 2e-7 on [-87, 88]; 0 below -87.
 INLINE vf expv(vf input) {
+    static const float taylor[7] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
     vf x = vmin(vmax(input, splat(-87.0f)), splat(88.0f));
     const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
     vf shifted = x * 1.44269504f + shifter;
     vf k = shifted - shifter;
     vf r = (x - k * 0.69314575f) - k * 1.4286068e-6f;
-    vf p = splat(1.0f / 720);
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
     vi exponent = ((vi)shifted - (vi)splat(shifter) + 127) << 23;
-    return keep(p * (vf)exponent, input >= -87.0f);
+    return keep(horner(r, taylor, 7) * (vf)exponent, input >= -87.0f);
 }
 
 // 2^x for x <= 0: LongSequenceAttention.exp2. Inputs below -126 give 2^-126.
 INLINE vf exp2v(vf input) {
+    static const float fit[6] = {1.3276977e-3f, 9.675546e-3f, 5.5507116e-2f, 0.2402212f, 0.69314694f, 1.0000001f};
     vf x = vmax(input, splat(-126.0f));
     vf shifted = x + 12582912.0f;
     vf f = x - (shifted - 12582912.0f);
-    vf p = splat(1.3276977e-3f);
-    p = p * f + 9.675546e-3f;
-    p = p * f + 5.5507116e-2f;
-    p = p * f + 0.2402212f;
-    p = p * f + 0.69314694f;
-    p = p * f + 1.0000001f;
     vi bits = (vi)shifted - 0x4B400000 + 127;
-    return p * (vf)(bits << 23);
+    return horner(f, fit, 6) * (vf)(bits << 23);
 }
 
 // erf: FastMath.erf, a rational fit on [-3.925, 3.925] with absolute error below 4e-7.
 INLINE vf erfv(vf input) {
+    static const float numerator[6] = {2.0307645e-6f, 2.8749461e-4f, 3.8766098e-3f, 5.308522e-2f, 0.19297967f, 1.12837902f};
+    static const float denominator[6] = {3.8030487e-5f, 1.1898111e-3f, 1.5188928e-2f, 0.11517033f, 0.50435541f, 1.0f};
     vf x = vmin(vmax(input, splat(-3.925f)), splat(3.925f));
     vf t = x * x;
-    vf p = splat(2.0307645e-6f);
-    p = p * t + 2.8749461e-4f;
-    p = p * t + 3.8766098e-3f;
-    p = p * t + 5.308522e-2f;
-    p = p * t + 0.19297967f;
-    p = p * t + 1.12837902f;
-    vf q = splat(3.8030487e-5f);
-    q = q * t + 1.1898111e-3f;
-    q = q * t + 1.5188928e-2f;
-    q = q * t + 0.11517033f;
-    q = q * t + 0.50435541f;
-    q = q * t + 1.0f;
-    return x * p / q;
+    return x * horner(t, numerator, 6) / horner(t, denominator, 6);
 }
 
 INLINE vf geluv(vf x, int tanh_form) {

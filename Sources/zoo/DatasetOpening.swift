@@ -48,15 +48,13 @@ enum DatasetOpening {
     /// `CLASS: caption` (see `LabelCaptioner`), checked against `classNames`.
     static func captionLines(_ path: String, classNames: [String]) throws -> [String] {
         let lines = try nonEmptyLines(path, what: "caption templates")
+        // Line by line first, so an error names the file's own line number.
         for (number, line) in lines {
-            if let (label, caption) = LabelCaptioner.classCaption(line, classNames: classNames) {
-                guard !caption.isEmpty else {
-                    throw ZooError(.data, "\(path):\(number): '\(line)' gives class '\(classNames[label])' an empty caption")
-                }
-            } else if !line.contains("{c}") {
-                throw ZooError(.data, "\(path):\(number): '\(line)' is neither a template with {c} nor a class's own caption ('CLASS: caption', CLASS one of the class names)")
+            if let problem = LabelCaptioner.problem(with: line, classNames: classNames) {
+                throw ZooError(.data, "\(path):\(number): \(problem)")
             }
         }
+        // Then the set as a whole (every class has a caption).
         do { _ = try LabelCaptioner(classNames: classNames, templates: lines.map(\.text)) } catch {
             throw ZooError(.data, "\(path): \(error.message)")
         }

@@ -5,6 +5,15 @@ import Testing
 
 @Suite("Dataset and projector rows")
 struct DatasetProjectorCatalogTests {
+    /// A fresh zoo with a vision encoder `dino` and a text encoder `minilm` registered.
+    private func zooWithPair() throws -> (TemporaryFolder, ModelZoo, vision: EncoderEntry, text: EncoderEntry) {
+        let folder = TemporaryFolder()
+        let zoo = try ModelZoo(home: ZooHome(url: folder.url))
+        let vision = try zoo.add("dino", from: folder.checkpoint("v", seed: 1), modality: .vision)
+        let text = try zoo.add("minilm", from: folder.checkpoint("t", seed: 2))
+        return (folder, zoo, vision, text)
+    }
+
     private func newDataset(_ name: String, path: String = "/data/x") -> NewDataset {
         NewDataset(name: name, path: path, format: "idx", task: "pairs", split: "train", options: #"{"skip_bad":false}"#)
     }
@@ -37,10 +46,8 @@ struct DatasetProjectorCatalogTests {
 
     @Test("a CKA run replaces an earlier row of the same measurement and keeps the others")
     func ckaRunsReplaceTheSameMeasurement() throws {
-        let folder = TemporaryFolder()
-        let zoo = try ModelZoo(home: ZooHome(url: folder.url))
-        let vision = try zoo.add("dino", from: folder.checkpoint("v", seed: 1), modality: .vision)
-        let text = try zoo.add("minilm", from: folder.checkpoint("t", seed: 2))
+        let (folder, zoo, vision, text) = try zooWithPair()
+        defer { withExtendedLifetime(folder) {} }  // the zoo home lives in it
         let dataset = try zoo.catalog.addDataset(newDataset("pairs"), replace: false)
         func run(_ kernel: String, samples: Int, score: Double) -> CKARunRecord {
             CKARunRecord(
@@ -64,10 +71,7 @@ struct DatasetProjectorCatalogTests {
 
     @Test("projectors: next tag, listing with names, store and remove with their files")
     func projectorLifecycle() throws {
-        let folder = TemporaryFolder()
-        let zoo = try ModelZoo(home: ZooHome(url: folder.url))
-        let vision = try zoo.add("dino", from: folder.checkpoint("v", seed: 1), modality: .vision)
-        let text = try zoo.add("minilm", from: folder.checkpoint("t", seed: 2))
+        let (folder, zoo, vision, text) = try zooWithPair()
         #expect(try zoo.catalog.nextProjectorTag(visionEncoderId: vision.record.id!, textEncoderId: text.record.id!) == "v1")
 
         folder.write("p/config.json", #"{"input":"pooled"}"#)

@@ -31,17 +31,13 @@ public struct LabelCaptioner: Sendable, Equatable {
         var templates: [String] = []
         var classCaptions = [[String]](repeating: [], count: classNames.count)
         for (number, line) in lines.enumerated() {
+            if let problem = Self.problem(with: line, classNames: classNames) {
+                throw DatasetError(.usage, "line \(number + 1): \(problem)")
+            }
             if let (label, caption) = Self.classCaption(line, classNames: classNames) {
-                guard !caption.isEmpty else {
-                    throw DatasetError(.usage, "line \(number + 1) \"\(line)\" gives class '\(classNames[label])' an empty caption")
-                }
                 classCaptions[label].append(caption)
-            } else if line.contains("{c}") {
-                templates.append(line)
             } else {
-                throw DatasetError(
-                    .usage,
-                    "template \(number + 1) \"\(line)\" has no {c} (and does not start with a class name and ':' as a class's own caption does)")
+                templates.append(line)
             }
         }
         if templates.isEmpty, let bare = classCaptions.firstIndex(where: \.isEmpty) {
@@ -50,6 +46,16 @@ public struct LabelCaptioner: Sendable, Equatable {
         self.classNames = classNames
         self.templates = templates
         self.classCaptions = classCaptions
+    }
+
+    /// Why `line` is not a caption line — a template without `{c}` that is not a class's own
+    /// caption either, or a class's own caption that is empty — or nil when it is one.
+    public static func problem(with line: String, classNames: [String]) -> String? {
+        if let (label, caption) = classCaption(line, classNames: classNames) {
+            return caption.isEmpty ? "'\(line)' gives class '\(classNames[label])' an empty caption" : nil
+        }
+        if line.contains("{c}") { return nil }
+        return "'\(line)' is neither a template with {c} nor a class's own caption ('CLASS: caption', CLASS one of the class names)"
     }
 
     /// The label and caption of a class-specific line (`CLASS: caption`, `CLASS` one of

@@ -33,17 +33,15 @@ public enum BLAS {
             }
             return
         }
-        let started = GEMMCounters.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-        defer {
-            if started != 0 { GEMMCounters.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started, flops: 2 * m * n * k) }
+        GEMMCounters.measure(flops: 2 * m * n * k) {
+            cblas_sgemm(
+                CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k),
+                alpha, a, blasint(lda), b, blasint(ldb),
+                beta, c, blasint(ldc))
         }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k),
-            alpha, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
     }
 
     /// output = input · weightᵀ + bias (+ residual): a PyTorch `nn.Linear` on `rows` rows in one

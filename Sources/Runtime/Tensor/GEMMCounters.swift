@@ -16,6 +16,15 @@ public enum GEMMCounters {
     public static func stop() -> (nanoseconds: UInt64, flops: Int) { state.stop() }
 
     static func record(nanoseconds: UInt64, flops: Int) { state.add(nanoseconds, flops) }
+
+    /// Runs `body`, a GEMM of `flops` operations, and records its time when enabled.
+    @inline(__always)
+    static func measure<Result>(flops: Int, _ body: () -> Result) -> Result {
+        guard isEnabled else { return body() }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started, flops: flops) }
+        return body()
+    }
 }
 
 /// The lock-protected totals; the lock makes them safe to update from several threads.

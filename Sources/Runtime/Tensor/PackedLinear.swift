@@ -1,5 +1,4 @@
 import CVectorKernels
-import Dispatch
 
 /// A linear layer `y = x·Wᵀ + b (+ residual)` whose PyTorch-layout weight `[out, in]` is packed
 /// once, at load, into the panels of zoo's AVX-512 kernel (`zoo_packed_linear`), so no call
@@ -59,18 +58,17 @@ public final class PackedLinear: @unchecked Sendable {
             return
         }
         guard let packed else { return }
-        let started = GEMMCounters.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
         let (width, depth) = (outFeatures, inFeatures)
-        ParallelRows.forEach(count: (rows + 7) / 8, costPerRow: 8 * width * depth / 16) { blocks in
-            let first = blocks.lowerBound * 8
-            let count = min(rows, blocks.upperBound * 8) - first
-            zoo_packed_linear(
-                input + first * depth, count, depth, packed, width, bias,
-                residual.map { $0 + first * width }, output + first * width)
-        }
-        if started != 0 {
-            GEMMCounters.record(
-                nanoseconds: DispatchTime.now().uptimeNanoseconds - started, flops: 2 * rows * outFeatures * inFeatures)
+        GEMMCounters.measure(flops: 2 * rows * width * depth) {
+            // Blocks of 8 rows (the kernel's tile height); a block's multiply-adds as its cost,
+            // so all but the tiniest products go parallel outside a parallel region.
+            ParallelRows.forEach(count: (rows + 7) / 8, costPerRow: 8 * width * depth) { blocks in
+                let first = blocks.lowerBound * 8
+                let count = min(rows, blocks.upperBound * 8) - first
+                zoo_packed_linear(
+                    input + first * depth, count, depth, packed, width, bias,
+                    residual.map { $0 + first * width }, output + first * width)
+            }
         }
     }
 }

@@ -39,9 +39,6 @@ public enum TensorKernels {
         }
     }
 
-    /// Lanes per vector of the C kernels on this CPU: 16 (AVX-512), 8 (AVX2 with FMA) or 4.
-    public static var vectorLanes: Int { Int(zoo_vector_kernels_lanes()) }
-
     /// Softmax in place along each of `rows` rows of `columns` elements, rows `stride` apart.
     ///
     /// The row maximum is subtracted first, so large inputs do not overflow. A row that is all
