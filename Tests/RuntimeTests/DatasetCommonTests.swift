@@ -106,6 +106,27 @@ import Testing
         #expect(F.error { _ = try LabelCaptioner(classNames: [], templates: nil) }?.kind == .usage)
     }
 
+    @Test("the Fashion-MNIST caption set: 12 templates and 6 own captions per class, none equal to an evaluation prompt")
+    func fashionCaptionSet() throws {
+        let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/fashion-mnist")
+        func lines(_ name: String) throws -> [String] {
+            try String(contentsOf: data.appendingPathComponent(name), encoding: .utf8)
+                .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let classNames = try lines("classnames.txt")
+        let training = try LabelCaptioner(classNames: classNames, templates: try lines("caption_templates.txt"))
+        let evaluation = try LabelCaptioner(classNames: classNames, templates: try lines("templates.txt"))
+        #expect(classNames.count == 10)
+        #expect(training.templates.count == 12)
+        #expect(training.classCaptions.map(\.count) == Array(repeating: 6, count: 10))
+        #expect(evaluation.classCaptions.allSatisfy { $0.isEmpty })
+        for label in classNames.indices {
+            let shared = Set(training.allCaptions(for: label)).intersection(evaluation.allCaptions(for: label))
+            #expect(shared.isEmpty, "\(classNames[label]): \(shared)")
+        }
+    }
+
     @Test("class-specific caption lines serve only their class, alongside the templates")
     func labelCaptionerClassLines() throws {
         let lines = ["a photo of a {c}.", "dog: a dog fetching a stick.", " cat : a cat asleep in the sun.",
