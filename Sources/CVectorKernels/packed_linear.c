@@ -2,6 +2,7 @@
 // include/zoo_vector_kernels.h. On CPUs without AVX-512 zoo_packed_linear_available() is 0 and
 // callers use BLAS instead.
 #include "zoo_vector_kernels.h"
+#include "kernels_internal.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -37,7 +38,7 @@ int zoo_packed_linear_available(void) {
 // Rows [0, rows) (rows <= 8) × one 32-column panel (`columns` <= 32 of them kept).
 static inline __attribute__((always_inline)) void tile(
     const float *input, long in_features, const float *panel, long rows, long columns,
-    const float *bias, const float *residual, float *output, long out_features) {
+    const float *bias, const float *residual, float *output, long out_features, int activation) {
     __mmask16 low = columns >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << columns) - 1);
     __mmask16 high = columns > 16 ? (__mmask16)((1u << (columns - 16)) - 1) : 0;
     __m512 b0 = bias ? _mm512_maskz_loadu_ps(low, bias) : _mm512_setzero_ps();
@@ -73,23 +74,42 @@ static inline __attribute__((always_inline)) void tile(
         }
         _mm512_mask_storeu_ps(line, low, l);
         _mm512_mask_storeu_ps(line + 16, high, h);
+        // GELU on the row piece while it is in L1 (no second pass over the whole output).
+        if (activation) zoo_bias_gelu_rows_avx512(line, 1, columns, NULL, activation - 1);
+    }
+}
+
+void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,
+                                 long out_features, const float *bias, const float *residual, float *output,
+                                 int activation) {
+    long panels = (out_features + PANEL - 1) / PANEL;
+    // Short products fetch the next panel into L2 while this one sweeps the rows, a few cache
+    // lines per tile, so the next panel's first tiles do not wait on L3 (about 3% here for
+    // 384-deep products; deeper ones, whose input does not stay in L2, got slower with it).
+    int prefetch = in_features <= 512;
+    long lines = in_features * PANEL * (long)sizeof(float) / 64;
+    long blocks = (rows + 7) / 8;
+    long per_block = (lines + blocks - 1) / blocks;
+    for (long p = 0; p < panels; p++) {
+        const float *panel = packed + p * in_features * PANEL;
+        const char *next = prefetch && p + 1 < panels ? (const char *)(panel + in_features * PANEL) : NULL;
+        long fetched = 0;
+        long first = p * PANEL;
+        long columns = out_features - first < PANEL ? out_features - first : PANEL;
+        for (long row = 0; row < rows; row += 8) {
+            long count = rows - row < 8 ? rows - row : 8;
+            for (long i = 0; next && i < per_block && fetched < lines; i++, fetched++)
+                _mm_prefetch(next + fetched * 64, _MM_HINT_T1);
+            tile(input + row * in_features, in_features, panel, count, columns, bias ? bias + first : NULL,
+                 residual ? residual + row * out_features + first : NULL, output + row * out_features + first,
+                 out_features, activation);
+        }
     }
 }
 
 void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
                        long out_features, const float *bias, const float *residual, float *output) {
-    long panels = (out_features + PANEL - 1) / PANEL;
-    for (long p = 0; p < panels; p++) {
-        const float *panel = packed + p * in_features * PANEL;
-        long first = p * PANEL;
-        long columns = out_features - first < PANEL ? out_features - first : PANEL;
-        for (long row = 0; row < rows; row += 8) {
-            long count = rows - row < 8 ? rows - row : 8;
-            tile(input + row * in_features, in_features, panel, count, columns, bias ? bias + first : NULL,
-                 residual ? residual + row * out_features + first : NULL, output + row * out_features + first,
-                 out_features);
-        }
-    }
+    zoo_packed_linear_activated(input, rows, in_features, packed, out_features, bias, residual, output, 0);
 }
 
 #pragma clang attribute pop
@@ -97,6 +117,13 @@ void zoo_packed_linear(const float *input, long rows, long in_features, const fl
 #else
 
 int zoo_packed_linear_available(void) { return 0; }
+
+void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,
+                                 long out_features, const float *bias, const float *residual, float *output,
+                                 int activation) {
+    (void)input, (void)rows, (void)in_features, (void)packed, (void)out_features, (void)bias,
+        (void)residual, (void)output, (void)activation;
+}
 
 void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
                        long out_features, const float *bias, const float *residual, float *output) {

@@ -214,4 +214,32 @@ struct PackedLinearTests {
             }
         }
     }
+
+    @Test("with a GELU epilogue equals BLAS.linear then GELU", arguments: GELUForm.allCases)
+    func geluEpilogue(form: GELUForm) {
+        for (rows, inFeatures, outFeatures) in [(1, 5, 3), (13, 40, 70), (203, 384, 64), (37, 600, 96)] {
+            let weight = Tensor(shape: [outFeatures, inFeatures],
+                                scalars: VectorKernelTableTests.values(outFeatures * inFeatures, seed: 31))
+            let layer = PackedLinear(weight: weight)
+            let input = VectorKernelTableTests.values(rows * inFeatures, seed: 32)
+            let bias = VectorKernelTableTests.values(outFeatures, seed: 33)
+            var expected = [Float](repeating: 0, count: rows * outFeatures)
+            BLAS.linear(
+                input: input, rows: rows, inFeatures: inFeatures, weight: weight.baseAddress, outFeatures: outFeatures,
+                bias: bias, residual: nil, output: &expected)
+            expected = expected.map { form.apply($0) }
+            for insideRegion in [true, false] {
+                var output = [Float](repeating: .nan, count: rows * outFeatures) + [42]
+                output.withUnsafeMutableBufferPointer { buffer in
+                    let base = buffer.baseAddress!
+                    let run = { layer(input: input, rows: rows, bias: bias, activation: form, output: base) }
+                    if insideRegion { ComputeThreads.withSingleThreadedBLAS(run) } else { run() }
+                }
+                #expect(output.last == 42)
+                let difference = zip(output, expected).map { abs($0 - $1) }.max() ?? .nan
+                let scale = max(1, expected.map(abs).max() ?? 1)
+                #expect(difference <= 4e-6 * scale, "\(form) rows \(rows) in \(inFeatures) out \(outFeatures) region \(insideRegion): \(difference)")
+            }
+        }
+    }
 }

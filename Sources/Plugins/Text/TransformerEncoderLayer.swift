@@ -85,11 +85,10 @@ struct TransformerEncoderLayer: Sendable {
             epsilon: epsilon)
 
         let expanded = workspace.intermediate
-        // The bias joins the GELU pass rather than being seeded before the GEMM.
-        intermediate(input: attended, rows: rows, bias: nil, output: expanded)
-        TensorKernels.biasGELU(
-            expanded, rows: rows, width: intermediateWidth,
-            bias: intermediateBias.baseAddress, form: activation)
+        // GELU is applied to each tile as it leaves the GEMM kernel.
+        intermediate(
+            input: attended, rows: rows, bias: intermediateBias.baseAddress, activation: activation,
+            output: expanded)
 
         output(
             input: expanded, rows: rows, bias: outputBias.baseAddress, residual: attended,

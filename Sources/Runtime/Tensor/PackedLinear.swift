@@ -44,30 +44,36 @@ public final class PackedLinear: @unchecked Sendable {
     public var isPacked: Bool { packed != nil }
 
     /// Writes `input · Wᵀ + bias + residual` for `rows` rows of `inFeatures` into `output`
-    /// (`rows × outFeatures`). `residual` may be `output` itself; `output` must not overlap
-    /// `input`.
+    /// (`rows × outFeatures`), then, when `activation` is given, GELU of every value (applied to
+    /// each tile as it leaves the kernel; a second pass on the BLAS path). `residual` may be
+    /// `output` itself; `output` must not overlap `input`.
     public func callAsFunction(
         input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
-        residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>
+        residual: UnsafePointer<Float>? = nil, activation: GELUForm? = nil,
+        output: UnsafeMutablePointer<Float>
     ) {
         guard rows > 0, outFeatures > 0 else { return }
         if let plain {
             BLAS.linear(
                 input: input, rows: rows, inFeatures: inFeatures, weight: plain.baseAddress,
                 outFeatures: outFeatures, bias: bias, residual: residual, output: output)
+            if let activation {
+                TensorKernels.gelu(output, count: rows * outFeatures, form: activation)
+            }
             return
         }
         guard let packed else { return }
         let (width, depth) = (outFeatures, inFeatures)
+        let code = activation.map { $0.kernelCode + 1 } ?? 0
         GEMMCounters.measure(flops: 2 * rows * width * depth) {
             // Blocks of 8 rows (the kernel's tile height); a block's multiply-adds as its cost,
             // so all but the tiniest products go parallel outside a parallel region.
             ParallelRows.forEach(count: (rows + 7) / 8, costPerRow: 8 * width * depth) { blocks in
                 let first = blocks.lowerBound * 8
                 let count = min(rows, blocks.upperBound * 8) - first
-                zoo_packed_linear(
+                zoo_packed_linear_activated(
                     input + first * depth, count, depth, packed, width, bias,
-                    residual.map { $0 + first * width }, output + first * width)
+                    residual.map { $0 + first * width }, output + first * width, code)
             }
         }
     }
