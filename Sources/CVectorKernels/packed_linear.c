@@ -83,23 +83,12 @@ void zoo_packed_linear_activated(const float *input, long rows, long in_features
                                  long out_features, const float *bias, const float *residual, float *output,
                                  int activation) {
     long panels = (out_features + PANEL - 1) / PANEL;
-    // Short products fetch the next panel into L2 while this one sweeps the rows, a few cache
-    // lines per tile, so the next panel's first tiles do not wait on L3 (about 3% here for
-    // 384-deep products; deeper ones, whose input does not stay in L2, got slower with it).
-    int prefetch = in_features <= 512;
-    long lines = in_features * PANEL * (long)sizeof(float) / 64;
-    long blocks = (rows + 7) / 8;
-    long per_block = (lines + blocks - 1) / blocks;
     for (long p = 0; p < panels; p++) {
         const float *panel = packed + p * in_features * PANEL;
-        const char *next = prefetch && p + 1 < panels ? (const char *)(panel + in_features * PANEL) : NULL;
-        long fetched = 0;
         long first = p * PANEL;
         long columns = out_features - first < PANEL ? out_features - first : PANEL;
         for (long row = 0; row < rows; row += 8) {
             long count = rows - row < 8 ? rows - row : 8;
-            for (long i = 0; next && i < per_block && fetched < lines; i++, fetched++)
-                _mm_prefetch(next + fetched * 64, _MM_HINT_T1);
             tile(input + row * in_features, in_features, panel, count, columns, bias ? bias + first : NULL,
                  residual ? residual + row * out_features + first : NULL, output + row * out_features + first,
                  out_features, activation);
