@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Peer benchmarks: zoo's native encoders against PyTorch CPU, same inputs, same thread count.
 
-Text (default): all-MiniLM-L6-v2 in zoo against sentence-transformers. Both encode the same
-generated captions (zoo writes them with --write-sentences) with the same batch size.
+Text (default): all-MiniLM-L6-v2 in zoo against sentence-transformers, and against ONNX Runtime
+when `onnxruntime` and `onnx` are installed (the model is exported with torch.onnx.export; batches
+sorted by length and padded as sentence-transformers does). All encode the same generated
+captions (zoo writes them with --write-sentences) with the same batch size and thread count.
 
     python3 scripts/peer_bench.py --zoo .build/release/zoo --model "$(bash scripts/fetch_minilm.sh | tail -1)"
 
@@ -47,12 +49,92 @@ def run_torch(args, sentences):
     return len(sentences) / best
 
 
+def export_onnx(model_folder, target):
+    """Exports the folder's transformer (token states) to ONNX with dynamic batch and length."""
+    import torch
+    from transformers import AutoModel
+    class TokenStates(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = AutoModel.from_pretrained(model_folder).eval()
+
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.ones(2, 8, dtype=torch.long)
+    mask = torch.ones(2, 8, dtype=torch.long)
+    with torch.no_grad():
+        torch.onnx.export(TokenStates().eval(), (ids, mask), target, input_names=["input_ids", "attention_mask"],
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "length"},
+                                        "attention_mask": {0: "batch", 1: "length"},
+                                        "last_hidden_state": {0: "batch", 1: "length"}})
+
+
 def run_onnx(args, sentences):
+    """ONNX Runtime on the same sentences, the way sentence-transformers batches them: sorted by
+    length, padded per batch, mean pooling and L2 normalisation in numpy. Two graphs: the plain
+    export, and the export after ONNX Runtime's BERT fusions (attention, skip-LayerNorm,
+    bias-GELU; `onnxruntime.transformers.optimizer`). Returns, per graph, its label, sentences/s
+    and the smallest cosine to sentence-transformers' embeddings over a sample; None when
+    onnxruntime (or onnx, which the export needs) is not installed."""
     try:
-        import onnxruntime  # noqa: F401
+        import numpy as np
+        import onnx  # noqa: F401
+        import onnxruntime as ort
+        from onnxruntime.transformers import optimizer
     except ImportError:
         return None
-    return None  # ONNX export needs optimum; reported as absent when not set up
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    with open(os.path.join(args.model, "config.json"), encoding="utf-8") as handle:
+        config = json.load(handle)
+    order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
+    sample = order[:: max(1, len(sentences) // 64)]
+    reference = SentenceTransformer(args.model, device="cpu").encode(
+        [sentences[i] for i in sample], batch_size=args.batch, normalize_embeddings=True)
+
+    def encode_all(session):
+        out = [None] * len(sentences)
+        for start in range(0, len(order), args.batch):
+            chunk = order[start:start + args.batch]
+            tokens = tokenizer([sentences[i] for i in chunk], padding=True, truncation=True, max_length=256,
+                               return_tensors="np")
+            mask = tokens["attention_mask"].astype(np.int64)
+            states = session.run(None, {"input_ids": tokens["input_ids"].astype(np.int64),
+                                        "attention_mask": mask})[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            for row, index in enumerate(chunk):
+                out[index] = pooled[row]
+        return np.stack(out)
+
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        plain = os.path.join(folder, "model.onnx")
+        export_onnx(args.model, plain)
+        fused = os.path.join(folder, "model-fused.onnx")
+        optimizer.optimize_model(plain, model_type="bert", num_heads=config["num_attention_heads"],
+                                 hidden_size=config["hidden_size"]).save_model_to_file(fused)
+        for label, path in (("ONNX Runtime", plain), ("ONNX Runtime, BERT fusions", fused)):
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = args.threads
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+            # The export must give sentence-transformers' embeddings, padded batches included.
+            worst = float((encode_all(session)[sample] * reference).sum(axis=1).min())  # also the warm-up
+            if worst < 0.9999:
+                raise SystemExit(f"{label} disagrees with sentence-transformers: min cosine {worst:.6f}")
+            best = float("inf")
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                encode_all(session)
+                best = min(best, time.perf_counter() - start)
+            results.append((label, len(sentences) / best, worst))
+    return results
 
 
 def make_vit_small(folder):
@@ -137,15 +219,19 @@ def main():
         with open(sentences_file, encoding="utf-8") as handle:
             sentences = handle.read().split("\n")[: args.n]
     torch_rate = run_torch(args, sentences)
-    onnx_rate = run_onnx(args, sentences)
+    onnx = run_onnx(args, sentences)
     env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     print(f"model {args.name}, {len(sentences)} captions of 6-20 words, batch {args.batch}, {args.threads} threads, best of {args.repeat}")
     print(f"environment {env}")
     print(f"zoo (Swift, OpenBLAS)            {zoo['sentences_per_second']:10.1f} sentences/s")
     print(f"sentence-transformers (PyTorch)  {torch_rate:10.1f} sentences/s")
-    if onnx_rate:
-        print(f"ONNX Runtime                     {onnx_rate:10.1f} sentences/s")
+    for label, rate, worst in onnx or []:
+        print(f"{label:<32} {rate:10.1f} sentences/s (min cosine to sentence-transformers {worst:.7f})")
+    if onnx is None:
+        print("ONNX Runtime                     not installed (pip install onnxruntime onnx)")
     print(f"ratio zoo / PyTorch              {zoo['sentences_per_second'] / torch_rate:10.2f}x")
+    for label, rate, _ in onnx or []:
+        print(f"ratio zoo / {label:<26} {zoo['sentences_per_second'] / rate:4.2f}x")
     return 0
 
 

@@ -1,0 +1,35 @@
+// The inner loop of zoo's packed linear kernel, shared by packed_linear.c and the Strassen
+// experiment in Benchmarks/: an 8-row × 32-column tile accumulated over `depth` steps, each step
+// one 32-float row of a weight panel (two vectors) times one value broadcast from each of the
+// eight input rows. Include inside an AVX-512 target region.
+#ifndef ZOO_PACKED_TILE_H
+#define ZOO_PACKED_TILE_H
+
+#include <immintrin.h>
+
+#define ZOO_PANEL 32
+
+/// Adds Σ_k a[r][k] · panel[k][0..32) to lo[r] (columns 0-15) and hi[r] (16-31), r < 8.
+static inline __attribute__((always_inline)) void zoo_tile_8x32(
+    const float *const a[8], long depth, const float *panel, __m512 lo[8], __m512 hi[8]) {
+    const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4], *a5 = a[5], *a6 = a[6], *a7 = a[7];
+    __m512 c00 = lo[0], c10 = lo[1], c20 = lo[2], c30 = lo[3], c40 = lo[4], c50 = lo[5], c60 = lo[6], c70 = lo[7];
+    __m512 c01 = hi[0], c11 = hi[1], c21 = hi[2], c31 = hi[3], c41 = hi[4], c51 = hi[5], c61 = hi[6], c71 = hi[7];
+    for (long k = 0; k < depth; k++) {
+        __m512 w0 = _mm512_loadu_ps(panel), w1 = _mm512_loadu_ps(panel + 16);
+        panel += ZOO_PANEL;
+        __m512 x;
+        x = _mm512_set1_ps(a0[k]); c00 = _mm512_fmadd_ps(x, w0, c00); c01 = _mm512_fmadd_ps(x, w1, c01);
+        x = _mm512_set1_ps(a1[k]); c10 = _mm512_fmadd_ps(x, w0, c10); c11 = _mm512_fmadd_ps(x, w1, c11);
+        x = _mm512_set1_ps(a2[k]); c20 = _mm512_fmadd_ps(x, w0, c20); c21 = _mm512_fmadd_ps(x, w1, c21);
+        x = _mm512_set1_ps(a3[k]); c30 = _mm512_fmadd_ps(x, w0, c30); c31 = _mm512_fmadd_ps(x, w1, c31);
+        x = _mm512_set1_ps(a4[k]); c40 = _mm512_fmadd_ps(x, w0, c40); c41 = _mm512_fmadd_ps(x, w1, c41);
+        x = _mm512_set1_ps(a5[k]); c50 = _mm512_fmadd_ps(x, w0, c50); c51 = _mm512_fmadd_ps(x, w1, c51);
+        x = _mm512_set1_ps(a6[k]); c60 = _mm512_fmadd_ps(x, w0, c60); c61 = _mm512_fmadd_ps(x, w1, c61);
+        x = _mm512_set1_ps(a7[k]); c70 = _mm512_fmadd_ps(x, w0, c70); c71 = _mm512_fmadd_ps(x, w1, c71);
+    }
+    lo[0] = c00, lo[1] = c10, lo[2] = c20, lo[3] = c30, lo[4] = c40, lo[5] = c50, lo[6] = c60, lo[7] = c70;
+    hi[0] = c01, hi[1] = c11, hi[2] = c21, hi[3] = c31, hi[4] = c41, hi[5] = c51, hi[6] = c61, hi[7] = c71;
+}
+
+#endif
