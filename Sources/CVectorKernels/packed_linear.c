@@ -2,7 +2,6 @@
 // include/zoo_vector_kernels.h. On CPUs without AVX-512 zoo_packed_linear_available() is 0 and
 // callers use BLAS instead.
 #include "zoo_vector_kernels.h"
-#include "kernels_internal.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -36,6 +35,8 @@ int zoo_packed_linear_available(void) {
 #pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
 
 #include "packed_tile.h"
+#define VL 16
+#include "kernels_math.h"
 
 // Rows [0, rows) (rows <= 8) × one 32-column panel (`columns` <= 32 of them kept).
 static inline __attribute__((always_inline)) void tile(
@@ -59,10 +60,13 @@ static inline __attribute__((always_inline)) void tile(
             l = _mm512_add_ps(l, _mm512_maskz_loadu_ps(low, source));
             h = _mm512_add_ps(h, _mm512_maskz_loadu_ps(high, source + 16));
         }
+        // GELU in registers, before the only store (no second pass over the output).
+        if (activation) {
+            l = __builtin_bit_cast(__m512, geluv(__builtin_bit_cast(vf, l), activation - 1));
+            h = __builtin_bit_cast(__m512, geluv(__builtin_bit_cast(vf, h), activation - 1));
+        }
         _mm512_mask_storeu_ps(line, low, l);
         _mm512_mask_storeu_ps(line + 16, high, h);
-        // GELU on the row piece while it is in L1 (no second pass over the whole output).
-        if (activation) zoo_bias_gelu_rows_avx512(line, 1, columns, NULL, activation - 1);
     }
 }
 

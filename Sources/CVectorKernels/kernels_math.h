@@ -1,0 +1,127 @@
+// Vector helpers and the math functions of the kernels (exp, 2^x, erf, GELU), written once for
+// VL lanes (defined by the includer) with clang's vector types. Included by kernels_body.h for
+// each instruction set and by packed_linear.c for its GELU epilogue.
+#ifndef ZOO_KERNELS_MATH_H
+#define ZOO_KERNELS_MATH_H
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#include <math.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+typedef float vf __attribute__((ext_vector_type(VL)));
+typedef int vi __attribute__((ext_vector_type(VL)));
+
+INLINE vf loadv(const float *p) { vf v; __builtin_memcpy(&v, p, sizeof v); return v; }
+INLINE void storev(float *p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
+INLINE vf splat(float x) { return (vf)x; }
+INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
+INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
+INLINE vf keep(vf value, vi mask) { return (vf)((vi)value & mask); }
+
+// Loads the `count` (< VL) floats at `p`, the other lanes set to `fill`.
+INLINE vf load_partial(const float *p, long count, float fill) {
+    float lanes[VL];
+    for (int i = 0; i < VL; i++) lanes[i] = fill;
+    for (long i = 0; i < count; i++) lanes[i] = p[i];
+    return loadv(lanes);
+}
+
+INLINE void store_partial(float *p, long count, vf v) {
+    float lanes[VL];
+    storev(lanes, v);
+    for (long i = 0; i < count; i++) p[i] = lanes[i];
+}
+
+// Horizontal sum and maximum by halving: the upper half folded onto the lower until one lane
+// is left (a fixed order, so results do not depend on the data).
+typedef float vf4 __attribute__((ext_vector_type(4)));
+#if VL == 16
+typedef float vf8 __attribute__((ext_vector_type(8)));
+INLINE vf4 fold_sum(vf v) { vf8 h = v.lo + v.hi; return h.lo + h.hi; }
+INLINE vf4 fold_max(vf v) { vf8 h = __builtin_elementwise_max(v.lo, v.hi); return __builtin_elementwise_max(h.lo, h.hi); }
+#elif VL == 8
+INLINE vf4 fold_sum(vf v) { return v.lo + v.hi; }
+INLINE vf4 fold_max(vf v) { return __builtin_elementwise_max(v.lo, v.hi); }
+#else
+INLINE vf4 fold_sum(vf v) { return v; }
+INLINE vf4 fold_max(vf v) { return v; }
+#endif
+
+INLINE float hsum(vf v) {
+    vf4 q = fold_sum(v);
+    __attribute__((ext_vector_type(2))) float h = q.lo + q.hi;
+    return h.x + h.y;
+}
+
+INLINE float hmax(vf v) {
+    vf4 q = fold_max(v);
+    __attribute__((ext_vector_type(2))) float h = __builtin_elementwise_max(q.lo, q.hi);
+    return h.x > h.y ? h.x : h.y;
+}
+
+// 1/x for normal, finite, nonzero x: the hardware estimate refined by one Newton step
+// (r' = r (2 - x r)), within about 1 unit in the last place; vdivps is 5-10x slower per vector.
+INLINE vf reciprocal(vf x) {
+#if VL == 16 && defined(__x86_64__)
+    vf r = __builtin_bit_cast(vf, _mm512_rcp14_ps(__builtin_bit_cast(__m512, x)));
+#elif VL == 8 && defined(__x86_64__)
+    vf r = __builtin_bit_cast(vf, _mm256_rcp_ps(__builtin_bit_cast(__m256, x)));
+#elif VL == 4 && defined(__x86_64__)
+    vf r = __builtin_bit_cast(vf, _mm_rcp_ps(__builtin_bit_cast(__m128, x)));
+#else
+    return 1.0f / x;
+#endif
+#if defined(__x86_64__)
+    return r * (2.0f - x * r);
+#endif
+}
+
+// c[0]·x^(n−1) + … + c[n−1] by Horner's rule, highest coefficient first.
+INLINE vf horner(vf x, const float *c, int n) {
+    vf p = splat(c[0]);
+    for (int i = 1; i < n; i++) p = p * x + c[i];
+    return p;
+}
+
+// e^x: FastMath.exp. Relative error about 2e-7 on [-87, 88]; 0 below -87.
+INLINE vf expv(vf input) {
+    static const float taylor[7] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+    vf x = vmin(vmax(input, splat(-87.0f)), splat(88.0f));
+    const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
+    vf shifted = x * 1.44269504f + shifter;
+    vf k = shifted - shifter;
+    vf r = (x - k * 0.69314575f) - k * 1.4286068e-6f;
+    vi exponent = ((vi)shifted - (vi)splat(shifter) + 127) << 23;
+    return keep(horner(r, taylor, 7) * (vf)exponent, input >= -87.0f);
+}
+
+// 2^x for x <= 0: LongSequenceAttention.exp2. Inputs below -126 give 2^-126.
+INLINE vf exp2v(vf input) {
+    static const float fit[6] = {1.3276977e-3f, 9.675546e-3f, 5.5507116e-2f, 0.2402212f, 0.69314694f, 1.0000001f};
+    vf x = vmax(input, splat(-126.0f));
+    vf shifted = x + 12582912.0f;
+    vf f = x - (shifted - 12582912.0f);
+    vi bits = (vi)shifted - 0x4B400000 + 127;
+    return horner(f, fit, 6) * (vf)(bits << 23);
+}
+
+// erf: FastMath.erf, a rational fit on [-3.925, 3.925] with absolute error below 4e-7.
+INLINE vf erfv(vf input) {
+    static const float numerator[6] = {2.0307645e-6f, 2.8749461e-4f, 3.8766098e-3f, 5.308522e-2f, 0.19297967f, 1.12837902f};
+    static const float denominator[6] = {3.8030487e-5f, 1.1898111e-3f, 1.5188928e-2f, 0.11517033f, 0.50435541f, 1.0f};
+    vf x = vmin(vmax(input, splat(-3.925f)), splat(3.925f));
+    vf t = x * x;
+    return x * horner(t, numerator, 6) * reciprocal(horner(t, denominator, 6));
+}
+
+INLINE vf geluv(vf x, int tanh_form) {
+    if (!tanh_form) return 0.5f * x * (1.0f + erfv(x * 0.70710678f));
+    // x/2 (1 + tanh u) = x / (1 + e^(-2u)).
+    vf u = 0.7978845608f * (x + 0.044715f * x * x * x);
+    return x * reciprocal(1.0f + expv(-2.0f * u));
+}
+
+#endif
