@@ -35,6 +35,7 @@ int zoo_packed_linear_available(void) {
 #pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
 
 #include "packed_tile.h"
+_Static_assert(PANEL == ZOO_PANEL, "the packing and the tile agree on the panel width");
 #define VL 16
 #include "kernels_math.h"
 

@@ -78,8 +78,9 @@ void zoo_packed_linear(const float *input, long rows, long in_features, const fl
                        long out_features, const float *bias, const float *residual, float *output);
 
 /// zoo_packed_linear followed, for `activation` 1 or 2, by GELU (1: the erf form, 2: the tanh
-/// form, as zoo_bias_gelu_rows) of each output value, applied per tile while it is in L1;
-/// `activation` 0 is zoo_packed_linear. The residual, when given, is added before the GELU.
+/// form, as zoo_bias_gelu_rows) of each output value, applied to each tile in registers before
+/// its only store; `activation` 0 is zoo_packed_linear. The residual, when given, is added
+/// before the GELU.
 void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,
                                  long out_features, const float *bias, const float *residual, float *output,
                                  int activation);
