@@ -191,7 +191,8 @@ struct VectorKernelTableTests {
 /// and residual in every combination, residual in place.
 @Suite("Packed linear layers")
 struct PackedLinearTests {
-    @Test("equals BLAS.linear", arguments: [(1, 5, 3), (8, 16, 32), (13, 40, 70), (37, 384, 96), (203, 384, 64)])
+    /// The last shape is long enough (401 rows of 1,024) to be cut into row chunks (256 + 145).
+    @Test("equals BLAS.linear", arguments: [(1, 5, 3), (8, 16, 32), (13, 40, 70), (37, 384, 96), (203, 384, 64), (401, 1024, 40)])
     func matchesBLAS(rows: Int, inFeatures: Int, outFeatures: Int) {
         let weight = Tensor(shape: [outFeatures, inFeatures],
                             scalars: VectorKernelTableTests.values(outFeatures * inFeatures, seed: 21))
@@ -223,7 +224,7 @@ struct PackedLinearTests {
                 }
                 #expect(output.last == 42)
                 let difference = zip(output, expected).map { abs($0 - $1) }.max() ?? .nan
-                // Float rounding of sums of up to 384 products, relative to the outputs' scale.
+                // Float rounding of sums of up to 1,024 products, relative to the outputs' scale.
                 let scale = max(1, expected.map(abs).max() ?? 1)
                 #expect(difference <= 4e-6 * scale, "rows \(rows) in \(inFeatures) out \(outFeatures) bias \(useBias) residual \(useResidual) in place \(inPlace) region \(insideRegion): \(difference)")
             }
@@ -232,7 +233,7 @@ struct PackedLinearTests {
 
     @Test("with a GELU epilogue equals BLAS.linear then GELU", arguments: GELUForm.allCases)
     func geluEpilogue(form: GELUForm) {
-        for (rows, inFeatures, outFeatures) in [(1, 5, 3), (13, 40, 70), (203, 384, 64), (37, 600, 96)] {
+        for (rows, inFeatures, outFeatures) in [(1, 5, 3), (13, 40, 70), (203, 384, 64), (37, 600, 96), (401, 1024, 40)] {
             let weight = Tensor(shape: [outFeatures, inFeatures],
                                 scalars: VectorKernelTableTests.values(outFeatures * inFeatures, seed: 31))
             let layer = PackedLinear(weight: weight)
