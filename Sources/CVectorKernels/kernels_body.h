@@ -28,6 +28,21 @@ INLINE float row_maximum(const float *line, long count) {
     return hmax(m);
 }
 
+// Replaces the whole vectors of `line`'s first `count` floats by e^(x - shift) (2^(x - shift)
+// when `base2`) and returns their lane sums; *done is set to the number of floats replaced.
+INLINE vf exponentiate_vectors(float *line, long count, float shift, int base2, long *done) {
+    vf sums = splat(0.0f);
+    long i = 0;
+    for (; i + VL <= count; i += VL) {
+        vf shifted = loadv(line + i) - shift;
+        vf e = base2 ? exp2v(shifted) : expv(shifted);
+        storev(line + i, e);
+        sums += e;
+    }
+    *done = i;
+    return sums;
+}
+
 KERNEL_EXPORT void KERNEL(zoo_softmax_rows)(float *values, long rows, long columns, long stride) {
     if (columns <= 0) return;
     for (long row = 0; row < rows; row++) {
@@ -38,13 +53,8 @@ KERNEL_EXPORT void KERNEL(zoo_softmax_rows)(float *values, long rows, long colum
             for (long i = 0; i < columns; i++) line[i] = 1.0f / (float)columns;
             continue;
         }
-        vf sums = splat(0.0f);
-        long i = 0;
-        for (; i + VL <= columns; i += VL) {
-            vf e = expv(loadv(line + i) - maximum);
-            storev(line + i, e);
-            sums += e;
-        }
+        long i;
+        vf sums = exponentiate_vectors(line, columns, maximum, 0, &i);
         if (i < columns) {
             // -inf pads give e^-inf = 0, adding nothing to the sum.
             vf e = expv(load_partial(line + i, columns - i, -INFINITY) - maximum);
@@ -59,19 +69,13 @@ KERNEL_EXPORT void KERNEL(zoo_softmax_rows)(float *values, long rows, long colum
 
 KERNEL_EXPORT float KERNEL(zoo_exp2_row)(float *line, long count) {
     if (count <= 0) return 0.0f;
-    vf shift = splat(row_maximum(line, count));
-    vf sums = splat(0.0f);
-    long i = 0;
-    for (; i + VL <= count; i += VL) {
-        vf e = exp2v(loadv(line + i) - shift);
-        storev(line + i, e);
-        sums += e;
-    }
-    float sum = hsum(sums);
+    float maximum = row_maximum(line, count);
+    long i;
+    float sum = hsum(exponentiate_vectors(line, count, maximum, 1, &i));
     long left = count - i;
     if (left > 0) {
         float lanes[VL];
-        storev(lanes, exp2v(load_partial(line + i, left, 0.0f) - shift));
+        storev(lanes, exp2v(load_partial(line + i, left, 0.0f) - maximum));
         for (long j = 0; j < left; j++) {
             line[i + j] = lanes[j];
             sum += lanes[j];
