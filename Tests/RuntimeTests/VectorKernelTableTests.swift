@@ -148,7 +148,7 @@ struct VectorKernelTableTests {
         }
     }
 
-    @Test("short-sequence attention equals the double-precision formula", arguments: [(1, 32), (5, 12), (17, 32), (33, 40)])
+    @Test("short-sequence attention equals the double-precision formula", arguments: [(1, 32), (5, 12), (16, 32), (17, 32), (33, 40), (64, 64)])
     func attention(length: Int, headWidth: Int) {
         // Q, K and V side by side in rows of stride 3·headWidth + 3, output rows of stride headWidth + 5.
         let stride = 3 * headWidth + 3, outputStride = headWidth + 5

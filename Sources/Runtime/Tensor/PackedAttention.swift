@@ -105,9 +105,10 @@ public struct PackedAttention: Sendable {
             c: output + rows.lowerBound * width + column, ldc: width)
     }
 
-    /// One sequence and head without BLAS (the C kernel `zoo_attend_short`): Kₕ is transposed
-    /// into `keys` so that scores accumulate a vector of keys at a time, four query rows sharing
-    /// each load; output rows accumulate a vector of Vₕ's columns at a time.
+    /// One sequence and head without BLAS (the C kernel `zoo_attend_short`): Qₕ·scale is
+    /// transposed into `keys` (scratch), so the scores come out transposed, a vector of queries
+    /// against eight keys at a time, and the softmax over keys runs lane by lane; output rows
+    /// accumulate eight at a time, two vectors of Vₕ's columns per load.
     private func attendDirectly(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         stride: Int, rows: Range<Int>, column: Int, scale: Float,
