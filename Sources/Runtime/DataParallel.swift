@@ -4,7 +4,9 @@
 /// element-wise layers too.
 public enum DataParallel {
     /// Contiguous ranges of `lengths`' indices, at most `parts` of them, each with about the
-    /// same total length.
+    /// same total length: each cut falls before or after the item that crosses its share,
+    /// whichever lands nearer (the slowest thread sets the pace, so every token of imbalance
+    /// is lost time).
     public static func split(lengths: [Int], parts: Int) -> [Range<Int>] {
         let parts = max(1, min(parts, lengths.count))
         guard parts > 1 else { return lengths.isEmpty ? [] : [0..<lengths.count] }
@@ -13,10 +15,18 @@ public enum DataParallel {
         var start = 0
         var accumulated = 0
         for (index, length) in lengths.enumerated() {
-            accumulated += max(length, 1)
+            let weight = max(length, 1)
+            accumulated += weight
             let remainingParts = parts - ranges.count - 1
-            let remainingItems = lengths.count - index - 1
-            if remainingParts > 0, accumulated * parts >= total * (ranges.count + 1), remainingItems >= remainingParts {
+            // In units of 1/parts of a token: where the current cut should fall.
+            let share = total * (ranges.count + 1)
+            guard remainingParts > 0, accumulated * parts >= share else { continue }
+            let over = accumulated * parts - share
+            let under = share - (accumulated - weight) * parts
+            if under < over, index > start, lengths.count - index >= remainingParts {
+                ranges.append(start..<index)
+                start = index
+            } else if lengths.count - index - 1 >= remainingParts {
                 ranges.append(start..<index + 1)
                 start = index + 1
             }

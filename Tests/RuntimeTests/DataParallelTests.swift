@@ -11,12 +11,21 @@ struct DataParallelTests {
         #expect(DataParallel.split(lengths: [5], parts: 2) == [0..<1])
         #expect(DataParallel.split(lengths: [1, 1, 1, 1], parts: 2) == [0..<2, 2..<4])
         #expect(DataParallel.split(lengths: [10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], parts: 2) == [0..<1, 1..<11])
+        // The cut falls where the halves differ least: 9 | 11 rather than 19 | 1.
+        #expect(DataParallel.split(lengths: [4, 5, 10, 1], parts: 2) == [0..<2, 2..<4])
+        #expect(DataParallel.split(lengths: [4, 7, 10, 1], parts: 2) == [0..<2, 2..<4])
         for parts in 1...5 {
             let lengths = (0..<37).map { ($0 * 7919) % 23 + 1 }
             let ranges = DataParallel.split(lengths: lengths, parts: parts)
             #expect(ranges.count == parts)
             #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == lengths.count)
             for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound && !a.isEmpty) }
+            if parts == 2 {
+                // Two halves differ by at most the item at the cut (cutting always on the far
+                // side of it could leave up to twice that).
+                let sums = ranges.map { lengths[$0].reduce(0, +) }
+                #expect(abs(sums[0] - sums[1]) <= lengths[ranges[1].lowerBound - 1...ranges[1].lowerBound].max()!, "\(sums)")
+            }
         }
     }
 
