@@ -84,27 +84,55 @@ KERNEL_EXPORT float KERNEL(zoo_exp2_row)(float *line, long count) {
     return sum;
 }
 
+// A row's mean and 1 / sqrt(biased variance + epsilon), two passes, as LayerNorm needs them.
+INLINE void row_statistics(const float *line, long width, float epsilon, float *mean_out, float *inverse_out) {
+    vf sums = splat(0.0f);
+    long i = 0;
+    for (; i + VL <= width; i += VL) sums += loadv(line + i);
+    if (i < width) sums += load_partial(line + i, width - i, 0.0f);
+    float mean = hsum(sums) / (float)width;
+    vf squares = splat(0.0f);
+    for (i = 0; i + VL <= width; i += VL) {
+        vf d = loadv(line + i) - mean;
+        squares += d * d;
+    }
+    if (i < width) {
+        vf d = load_partial(line + i, width - i, mean) - mean;
+        squares += d * d;
+    }
+    *mean_out = mean;
+    *inverse_out = 1.0f / sqrtf(hsum(squares) / (float)width + epsilon);
+}
+
+KERNEL_EXPORT void KERNEL(zoo_normalized_projection_rows)(
+    const float *input, long rows, long width, float epsilon, const float *first_table, const int *first_index,
+    const float *second_table, const int *second_index, const float *sums, const float *constant, long out_width,
+    float *output) {
+    if (width <= 0) return;
+    for (long row = 0; row < rows; row++) {
+        float mean, inverse;
+        row_statistics(input + row * width, width, epsilon, &mean, &inverse);
+        const float *first = first_table + (long)first_index[row] * out_width;
+        const float *second = second_table + (long)second_index[row] * out_width;
+        float *target = output + row * out_width;
+        long i = 0;
+        for (; i + VL <= out_width; i += VL) {
+            vf centred = loadv(first + i) + loadv(second + i) - mean * loadv(sums + i);
+            storev(target + i, centred * inverse + loadv(constant + i));
+        }
+        for (; i < out_width; i++) target[i] = (first[i] + second[i] - mean * sums[i]) * inverse + constant[i];
+    }
+}
+
 KERNEL_EXPORT void KERNEL(zoo_layer_norm_rows)(float *hidden, long rows, long width, const float *weight,
                          const float *bias, float epsilon, float *output, const float *addend) {
     if (width <= 0) return;
     for (long row = 0; row < rows; row++) {
         float *line = hidden + row * width;
         float *target = output + row * width;
-        vf sums = splat(0.0f);
-        long i = 0;
-        for (; i + VL <= width; i += VL) sums += loadv(line + i);
-        if (i < width) sums += load_partial(line + i, width - i, 0.0f);
-        float mean = hsum(sums) / (float)width;
-        vf squares = splat(0.0f);
-        for (i = 0; i + VL <= width; i += VL) {
-            vf d = loadv(line + i) - mean;
-            squares += d * d;
-        }
-        if (i < width) {
-            vf d = load_partial(line + i, width - i, mean) - mean;
-            squares += d * d;
-        }
-        float inverse = 1.0f / sqrtf(hsum(squares) / (float)width + epsilon);
+        float mean, inverse;
+        row_statistics(line, width, epsilon, &mean, &inverse);
+        long i;
         for (i = 0; i + VL <= width; i += VL) {
             vf x = loadv(line + i);
             storev(target + i, (x - mean) * inverse * loadv(weight + i) + loadv(bias + i));

@@ -9,7 +9,10 @@
     void zoo_layer_norm_rows_##suffix(float *, long, long, const float *, const float *, float, \
                                       float *, const float *);                                  \
     void zoo_attend_short_##suffix(const float *, const float *, const float *, long, long,     \
-                                   long, float, float *, float *, float *, long);
+                                   long, float, float *, float *, float *, long);                \
+    void zoo_normalized_projection_rows_##suffix(const float *, long, long, float, const float *, \
+                                                 const int *, const float *, const int *,       \
+                                                 const float *, const float *, long, float *);
 
 ZOO_KERNEL_DECLARATIONS(generic)
 #if defined(__x86_64__)

@@ -12,6 +12,7 @@
         .softmax_rows = zoo_softmax_rows_##suffix, .exp2_row = zoo_exp2_row_##suffix,          \
         .layer_norm_rows = zoo_layer_norm_rows_##suffix,                                       \
         .attend_short = zoo_attend_short_##suffix,                                             \
+        .normalized_projection_rows = zoo_normalized_projection_rows_##suffix,                 \
     }
 
 static const zoo_vector_kernel_table generic_table = TABLE(generic, 4);
@@ -80,4 +81,12 @@ void zoo_attend_short(const float *query, const float *key, const float *value, 
                       float *output, long output_stride) {
     active()->attend_short(query, key, value, stride, length, head_width, scale, scores, keys, output,
                            output_stride);
+}
+
+void zoo_normalized_projection_rows(const float *input, long rows, long width, float epsilon,
+                                    const float *first_table, const int *first_index,
+                                    const float *second_table, const int *second_index, const float *sums,
+                                    const float *constant, long out_width, float *output) {
+    active()->normalized_projection_rows(input, rows, width, epsilon, first_table, first_index, second_table,
+                                         second_index, sums, constant, out_width, output);
 }

@@ -148,6 +148,46 @@ struct VectorKernelTableTests {
         }
     }
 
+    @Test("a linear layer after LayerNorm, from per-part tables, equals W·LayerNorm(a + b) + bias")
+    func normalizedProjection() {
+        // Rows pair one of 3 "words" a with one of 4 "positions" b; widths leave partial vectors.
+        let width = 45, outWidth = 37, rows = 9
+        let words = Self.values(3 * width, seed: 31, scale: 2), places = Self.values(4 * width, seed: 32)
+        let weight = Self.values(outWidth * width, seed: 33), bias = Self.values(outWidth, seed: 34)
+        let gamma = Self.values(width, seed: 35).map { $0 + 1.5 }, beta = Self.values(width, seed: 36)
+        let wordOfRow: [Int32] = [0, 1, 2, 0, 0, 2, 1, 1, 0], placeOfRow: [Int32] = [0, 1, 2, 3, 1, 0, 3, 2, 2]
+        let epsilon: Float = 1e-12
+        // The parts, in single precision as the model makes them.
+        func scaledProduct(_ vector: ArraySlice<Float>) -> [Float] {
+            (0..<outWidth).map { o in zip(vector, 0..<width).reduce(Float(0)) { $0 + weight[o * width + $1.1] * gamma[$1.1] * $1.0 } }
+        }
+        let first = (0..<3).flatMap { scaledProduct(words[($0 * width)..<($0 * width + width)]) }
+        let second = (0..<4).flatMap { scaledProduct(places[($0 * width)..<($0 * width + width)]) }
+        let sums = (0..<outWidth).map { o in (0..<width).reduce(Float(0)) { $0 + weight[o * width + $1] * gamma[$1] } }
+        let constant = (0..<outWidth).map { o in (0..<width).reduce(bias[o]) { $0 + weight[o * width + $1] * beta[$1] } }
+        var input = [Float](repeating: 0, count: rows * width)
+        var expected = [Double](repeating: 0, count: rows * outWidth)
+        for row in 0..<rows {
+            let line = (0..<width).map { Double(words[Int(wordOfRow[row]) * width + $0]) + Double(places[Int(placeOfRow[row]) * width + $0]) }
+            for column in 0..<width { input[row * width + column] = Float(line[column]) }
+            let mean = line.reduce(0, +) / Double(width)
+            let variance = line.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
+            let normed = (0..<width).map { (line[$0] - mean) / (variance + Double(epsilon)).squareRoot() * Double(gamma[$0]) + Double(beta[$0]) }
+            for o in 0..<outWidth {
+                expected[row * outWidth + o] = (0..<width).reduce(Double(bias[o])) { $0 + Double(weight[o * width + $1]) * normed[$1] }
+            }
+        }
+        for table in Self.tables() {
+            var output = [Float](repeating: .nan, count: rows * outWidth + 1)
+            table.normalized_projection_rows(
+                input, rows, width, epsilon, first, wordOfRow, second, placeOfRow, sums, constant, outWidth, &output)
+            for index in 0..<(rows * outWidth) {
+                #expect(abs(Double(output[index]) - expected[index]) <= 2e-5, "lanes \(table.lanes) at \(index)")
+            }
+            #expect(output[rows * outWidth].isNaN, "nothing written past the last row")
+        }
+    }
+
     @Test("short-sequence attention equals the double-precision formula", arguments: [(1, 32), (5, 12), (16, 32), (17, 32), (33, 40), (64, 64)])
     func attention(length: Int, headWidth: Int) {
         // Q, K and V side by side in rows of stride 3·headWidth + 3, output rows of stride headWidth + 5.

@@ -26,6 +26,11 @@ typedef struct zoo_vector_kernel_table {
     void (*attend_short)(const float *query, const float *key, const float *value, long stride,
                          long length, long head_width, float scale, float *scores, float *keys,
                          float *output, long output_stride);
+    void (*normalized_projection_rows)(const float *input, long rows, long width, float epsilon,
+                                       const float *first_table, const int *first_index,
+                                       const float *second_table, const int *second_index,
+                                       const float *sums, const float *constant, long out_width,
+                                       float *output);
 } zoo_vector_kernel_table;
 
 /// The copy with `lanes` lanes per vector (16, 8 or 4), or NULL when this CPU cannot run it.
@@ -58,6 +63,19 @@ void zoo_layer_norm_rows(float *hidden, long rows, long width, const float *weig
 void zoo_attend_short(const float *query, const float *key, const float *value, long stride,
                       long length, long head_width, float scale, float *scores, float *keys,
                       float *output, long output_stride);
+
+/// A linear layer applied to LayerNorm'd rows, from precomputed parts: for each of `rows` rows
+/// of `width` floats of `input` (the rows before LayerNorm), with the row's mean m and
+/// r = 1 / sqrt(biased variance + epsilon) computed as zoo_layer_norm_rows does, writes
+///     output[row] = r · (first[row] + second[row] − m · sums) + constant
+/// (`out_width` floats), where first[row] is row first_index[row] of `first_table` and
+/// second[row] row second_index[row] of `second_table` (both `out_width` floats a row). With
+/// W' = W·diag(γ), first = W'·a, second = W'·b, sums = W'·1 and constant = W·β + bias, this is
+/// W·LayerNorm(a + b) + bias.
+void zoo_normalized_projection_rows(const float *input, long rows, long width, float epsilon,
+                                    const float *first_table, const int *first_index,
+                                    const float *second_table, const int *second_index, const float *sums,
+                                    const float *constant, long out_width, float *output);
 
 /// Floats of a weight `[out_features, in_features]` packed by zoo_pack_weights: whole 32-row
 /// panels, the last one padded with zeros.

@@ -10,6 +10,8 @@ struct TransformerBackbone: Sendable {
     let embeddingNormWeight: Tensor
     let embeddingNormBias: Tensor
     let layers: [TransformerEncoderLayer]
+    /// Layer 0's Q/K/V from per-position tables and the batch's distinct ids (nil without layers).
+    let firstLayer: FirstLayerProjection?
 
     /// Reads every backbone tensor from `weights`, checking shapes against `config`.
     init(weights: ModelWeights, config: TransformerConfig) throws(TextEncoderError) {
@@ -27,6 +29,15 @@ struct TransformerBackbone: Sendable {
             layers.append(try TransformerEncoderLayer(weights: weights, index: index, config: config))
         }
         self.layers = layers
+        if config.layerCount > 0 {
+            let stacked = try TransformerEncoderLayer.stackedQKV(weights: weights, index: 0, width: d)
+            firstLayer = FirstLayerProjection(
+                weight: stacked.weight, bias: stacked.bias, normWeight: embeddingNormWeight,
+                normBias: embeddingNormBias, epsilon: config.layerNormEpsilon, positions: positionEmbeddings,
+                tokenType: tokenTypeEmbeddings.baseAddress)
+        } else {
+            firstLayer = nil
+        }
     }
 
     /// Embeds and encodes `ids`, placing token `j` of sequence `i` at the position
@@ -55,18 +66,29 @@ struct TransformerBackbone: Sendable {
         let sequences = PackedHiddenStates.ranges(for: lengths)
         hidden.withUnsafeMutableBufferPointer { buffer in
             guard let states = buffer.baseAddress, rows > 0 else { return }
-            embed(ids: flatIDs, positions: flatPositions, into: states)
             let workspace = EncoderWorkspace(
                 rows: rows, width: width, intermediateWidth: config.intermediateSize)
-            for layer in layers {
-                layer.forward(states, rows: rows, sequences: sequences, workspace: workspace)
+            sumEmbeddings(ids: flatIDs, positions: flatPositions, into: states)
+            if let firstLayer {
+                firstLayer.project(
+                    embedded: states, ids: flatIDs, positions: flatPositions,
+                    words: wordEmbeddings.baseAddress, output: workspace.qkv)
+            }
+            TensorKernels.layerNorm(
+                states, rows: rows, width: width,
+                weight: embeddingNormWeight.baseAddress, bias: embeddingNormBias.baseAddress,
+                epsilon: config.layerNormEpsilon)
+            for (index, layer) in layers.enumerated() {
+                layer.forward(
+                    states, rows: rows, sequences: sequences, workspace: workspace,
+                    projected: index == 0 && firstLayer != nil)
             }
         }
         return PackedHiddenStates(states: hidden, lengths: lengths)
     }
 
-    /// Writes LayerNorm(word[id] + position[pos] + tokenType[0]) for every packed row.
-    private func embed(ids: [Int32], positions: [Int32], into states: UnsafeMutablePointer<Float>) {
+    /// Writes word[id] + position[pos] + tokenType[0] for every packed row (LayerNorm follows).
+    private func sumEmbeddings(ids: [Int32], positions: [Int32], into states: UnsafeMutablePointer<Float>) {
         let width = config.hiddenSize
         let words = wordEmbeddings.baseAddress
         let places = positionEmbeddings.baseAddress
@@ -85,9 +107,5 @@ struct TransformerBackbone: Sendable {
                 }
             }
         }
-        TensorKernels.layerNorm(
-            states, rows: ids.count, width: width,
-            weight: embeddingNormWeight.baseAddress, bias: embeddingNormBias.baseAddress,
-            epsilon: config.layerNormEpsilon)
     }
 }

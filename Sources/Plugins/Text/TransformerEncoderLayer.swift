@@ -40,17 +40,9 @@ struct TransformerEncoderLayer: Sendable {
         activation = config.activation
         epsilon = config.layerNormEpsilon
 
-        var stackedWeight: [Float] = []
-        var stackedBias: [Float] = []
-        stackedWeight.reserveCapacity(3 * d * d)
-        stackedBias.reserveCapacity(3 * d)
-        for part in ["query", "key", "value"] {
-            let name = root + "attention.self." + part
-            stackedWeight += try weights.tensor(name + ".weight", shape: [d, d]).scalars
-            stackedBias += try weights.tensor(name + ".bias", shape: [d]).scalars
-        }
-        qkv = PackedLinear(weight: Tensor(shape: [3 * d, d], scalars: stackedWeight))
-        qkvBias = Tensor(shape: [3 * d], scalars: stackedBias)
+        let stacked = try Self.stackedQKV(weights: weights, index: index, width: d)
+        qkv = PackedLinear(weight: stacked.weight)
+        qkvBias = stacked.bias
 
         attentionOutput = PackedLinear(weight: try weights.tensor(root + "attention.output.dense.weight", shape: [d, d]))
         attentionOutputBias = try weights.tensor(root + "attention.output.dense.bias", shape: [d])
@@ -63,14 +55,35 @@ struct TransformerEncoderLayer: Sendable {
         (outputNormWeight, outputNormBias) = try weights.layerNorm(root + "output.LayerNorm", width: d)
     }
 
+    /// Layer `index`'s query, key and value weights stacked into `[3·width, width]`, and their
+    /// biases into `[3·width]`.
+    static func stackedQKV(
+        weights: ModelWeights, index: Int, width d: Int
+    ) throws(TextEncoderError) -> (weight: Tensor, bias: Tensor) {
+        var stackedWeight: [Float] = []
+        var stackedBias: [Float] = []
+        stackedWeight.reserveCapacity(3 * d * d)
+        stackedBias.reserveCapacity(3 * d)
+        for part in ["query", "key", "value"] {
+            let name = "encoder.layer.\(index).attention.self." + part
+            stackedWeight += try weights.tensor(name + ".weight", shape: [d, d]).scalars
+            stackedBias += try weights.tensor(name + ".bias", shape: [d]).scalars
+        }
+        return (Tensor(shape: [3 * d, d], scalars: stackedWeight), Tensor(shape: [3 * d], scalars: stackedBias))
+    }
+
     /// Runs the layer in place on `hidden`, `rows × width` packed token states whose sequences
-    /// occupy the row ranges `sequences`, using `workspace` for intermediates.
+    /// occupy the row ranges `sequences`, using `workspace` for intermediates. With
+    /// `projected`, `workspace.qkv` already holds the fused Q, K and V of `hidden` (layer 0's,
+    /// from ``FirstLayerProjection``) and the layer starts at attention.
     func forward(
         _ hidden: UnsafeMutablePointer<Float>, rows: Int, sequences: [Range<Int>],
-        workspace: EncoderWorkspace
+        workspace: EncoderWorkspace, projected: Bool = false
     ) {
         let fused = workspace.qkv
-        qkv(input: hidden, rows: rows, bias: qkvBias.baseAddress, output: fused)
+        if !projected {
+            qkv(input: hidden, rows: rows, bias: qkvBias.baseAddress, output: fused)
+        }
         attention(
             query: fused, key: fused + width, value: fused + 2 * width, stride: 3 * width,
             sequences: sequences, output: workspace.context)

@@ -63,6 +63,26 @@ public enum TensorKernels {
         }
     }
 
+    /// A linear layer `W·LayerNorm(x) + bias` from precomputed parts (the C kernel
+    /// `zoo_normalized_projection_rows`): for each of `rows` rows x of `width` elements of
+    /// `input`, with LayerNorm's mean m and 1/√(variance + epsilon) r of that row, writes
+    /// `r · (first[firstIndex[row]] + second[secondIndex[row]] − m · sums) + constant` into
+    /// `outWidth` elements of `output`. `first` and `second` are tables of `outWidth`-element
+    /// rows; with W' = W·diag(γ), a row of `first` is W'·a, of `second` W'·b where x = a + b,
+    /// `sums` is W'·1 and `constant` W·β + bias. Runs on the calling thread.
+    public static func normalizedProjection(
+        input: UnsafePointer<Float>, rows: Int, width: Int, epsilon: Float,
+        first: UnsafePointer<Float>, firstIndex: UnsafePointer<Int32>,
+        second: UnsafePointer<Float>, secondIndex: UnsafePointer<Int32>,
+        sums: UnsafePointer<Float>, constant: UnsafePointer<Float>, outWidth: Int,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        guard rows > 0, width > 0 else { return }
+        zoo_normalized_projection_rows(
+            input, rows, width, epsilon, first, firstIndex, second, secondIndex, sums, constant, outWidth,
+            output)
+    }
+
     /// Divides each of `rows` rows of `width` elements by max(‖row‖₂, epsilon), as PyTorch's
     /// `F.normalize`. Runs on the calling thread.
     public static func l2NormalizeRows(
