@@ -64,15 +64,28 @@ public struct NativeSentenceEncoder: TextEncoder {
     /// the batch is split by token count and each share runs on its own thread with
     /// single-threaded BLAS (``DataParallel``); otherwise one pass uses multi-threaded BLAS.
     public func encode(ids: [[Int32]]) throws -> TextEncoding {
+        try splitting(ids, join: TextEncoding.concatenated) { try model.encode(ids: $0) }
+    }
+
+    /// The pooled embeddings of `ids`, split over threads as ``encode(ids:)`` is, without
+    /// padding and joining token states.
+    public func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor {
+        try splitting(ids, join: { Tensor(shape: [ids.count, model.width], scalars: $0.flatMap(\.scalars)) }) {
+            try model.pooledEmbeddings(ids: $0)
+        }
+    }
+
+    /// Runs `body` on all of `ids`, or on shares of it on ``DataParallel`` threads joined by
+    /// `join`, turning the model's errors into ``BackendError``.
+    private func splitting<Part>(
+        _ ids: [[Int32]], join: ([Part]) -> Part, _ body: ([[Int32]]) throws -> Part
+    ) throws -> Part {
         let threads = ComputeThreads.count
         do {
             guard threads > 1, ids.count >= 8 * threads, !ComputeThreads.isInsideParallelRegion else {
-                return try model.encode(ids: ids)
+                return try body(ids)
             }
-            let parts = try DataParallel.map(lengths: ids.map(\.count), parts: threads) { range in
-                try model.encode(ids: Array(ids[range]))
-            }
-            return TextEncoding.concatenated(parts)
+            return join(try DataParallel.map(lengths: ids.map(\.count), parts: threads) { try body(Array(ids[$0])) })
         } catch let error as TextEncoderError {
             throw BackendError(error.description)
         }

@@ -30,9 +30,17 @@ public protocol TextEncoder: Sendable {
     func tokenize(_ text: String) -> [Int32]
     /// Runs the model on already tokenized sequences.
     func encode(ids: [[Int32]]) throws -> TextEncoding
+    /// The sentence embeddings alone, `[B, D]`: `encode(ids:).pooled`, without assembling the
+    /// padded token states (the default implementation does assemble them).
+    func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor
 }
 
 extension TextEncoder {
+    /// Calls ``encode(ids:)`` and keeps its pooled embeddings.
+    public func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor {
+        try encode(ids: ids).pooled
+    }
+
     /// Tokenizes and encodes `texts`.
     public func encode(_ texts: [String]) throws -> TextEncoding {
         try encode(ids: texts.map(tokenize))

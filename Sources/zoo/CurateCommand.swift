@@ -262,7 +262,7 @@ private final class CaptionEmbedder {
             let order = missing.indices.sorted { (tokenized[$0].count, $0) < (tokenized[$1].count, $1) }
             for first in stride(from: 0, to: order.count, by: batch) {
                 let chunk = Array(order[first..<min(first + batch, order.count)])
-                let pooled = try encoder.encode(ids: chunk.map { tokenized[$0] }).pooled
+                let pooled = try encoder.pooledEmbeddings(ids: chunk.map { tokenized[$0] })
                 width = pooled.dimension(1)
                 let values = pooled.scalars
                 for (row, slot) in chunk.enumerated() {

@@ -47,5 +47,11 @@ struct DataParallelTests {
         let tokenDiff = zip(split.tokens.scalars, whole.tokens.scalars).map { abs($0 - $1) }.max() ?? 0
         let pooledDiff = zip(split.pooled.scalars, whole.pooled.scalars).map { abs($0 - $1) }.max() ?? 0
         #expect(tokenDiff < 1e-5 && pooledDiff < 1e-5)
+        // Pooled embeddings alone (no token states assembled), split and in one pass.
+        let pooledOnly = try encoder.pooledEmbeddings(ids: ids)
+        #expect(pooledOnly.shape == whole.pooled.shape)
+        #expect(zip(pooledOnly.scalars, split.pooled.scalars).allSatisfy { $0 == $1 })
+        ComputeThreads.set(1)
+        #expect(try encoder.pooledEmbeddings(ids: ids).scalars == whole.pooled.scalars)
     }
 }

@@ -57,11 +57,19 @@ public struct SentenceEncoderModel: Sendable {
     public func encode(ids: [[Int32]]) throws(TextEncoderError) -> SentenceEncoding {
         let states = try transformer.forward(ids: ids)
         let (tokens, mask) = states.padded()
-        var pooled = states.pooled(pooling)
-        if normalizes {
-            pooled = pooled.l2Normalized()
-        }
-        return SentenceEncoding(tokens: tokens, mask: mask, lengths: states.lengths, pooled: pooled)
+        return SentenceEncoding(tokens: tokens, mask: mask, lengths: states.lengths, pooled: pool(states))
+    }
+
+    /// The sentence embeddings alone, `[B, D]`: ``encode(ids:)``'s `pooled`, without padding the
+    /// token states.
+    public func pooledEmbeddings(ids: [[Int32]]) throws(TextEncoderError) -> Tensor {
+        pool(try transformer.forward(ids: ids))
+    }
+
+    /// Pools `states` as modules.json says, then L2-normalises when listed.
+    private func pool(_ states: PackedHiddenStates) -> Tensor {
+        let pooled = states.pooled(pooling)
+        return normalizes ? pooled.l2Normalized() : pooled
     }
 
     /// Reads modules.json and the pooling config; mean pooling without normalisation when
