@@ -26,7 +26,8 @@ struct TransformerBackbone: Sendable {
         (embeddingNormWeight, embeddingNormBias) = try weights.layerNorm("embeddings.LayerNorm", width: d)
         var layers: [TransformerEncoderLayer] = []
         for index in 0..<config.layerCount {
-            layers.append(try TransformerEncoderLayer(weights: weights, index: index, config: config))
+            // Layer 0's Q/K/V come from `firstLayer`, which takes its weights below.
+            layers.append(try TransformerEncoderLayer(weights: weights, index: index, config: config, ownsQKV: index > 0))
         }
         self.layers = layers
         if config.layerCount > 0 {
@@ -78,10 +79,8 @@ struct TransformerBackbone: Sendable {
                 states, rows: rows, width: width,
                 weight: embeddingNormWeight.baseAddress, bias: embeddingNormBias.baseAddress,
                 epsilon: config.layerNormEpsilon)
-            for (index, layer) in layers.enumerated() {
-                layer.forward(
-                    states, rows: rows, sequences: sequences, workspace: workspace,
-                    projected: index == 0 && firstLayer != nil)
+            for layer in layers {
+                layer.forward(states, rows: rows, sequences: sequences, workspace: workspace)
             }
         }
         return PackedHiddenStates(states: hidden, lengths: lengths)

@@ -7,16 +7,16 @@ import Runtime
 ///
 /// It runs on packed rows: the dense layers see all tokens of the batch as one `[ΣL, D]` matrix,
 /// and attention runs per sequence. Q, K and V are fused into one `[3D, D]` weight so one GEMM
-/// makes all three.
+/// makes all three; layer 0 has none of its own, its Q/K/V coming from ``FirstLayerProjection``.
 struct TransformerEncoderLayer: Sendable {
     let width: Int
     let intermediateWidth: Int
     let attention: PackedAttention
     let activation: GELUForm
     let epsilon: Float
-    /// Rows: query, key, value weights stacked, `[3D, D]`.
-    let qkv: PackedLinear
-    let qkvBias: Tensor
+    /// Query, key and value weights stacked (`[3D, D]`) and their biases; nil when the caller
+    /// fills `workspace.qkv` itself (layer 0).
+    let qkv: (weight: PackedLinear, bias: Tensor)?
     let attentionOutput: PackedLinear
     let attentionOutputBias: Tensor
     let attentionNormWeight: Tensor
@@ -29,8 +29,8 @@ struct TransformerEncoderLayer: Sendable {
     let outputNormBias: Tensor
 
     /// Reads layer `index` (`encoder.layer.<index>.…`) from `weights`, checking every shape
-    /// against `config`.
-    init(weights: ModelWeights, index: Int, config: TransformerConfig) throws(TextEncoderError) {
+    /// against `config`; without `ownsQKV` its Q/K/V weights are left to the caller.
+    init(weights: ModelWeights, index: Int, config: TransformerConfig, ownsQKV: Bool) throws(TextEncoderError) {
         let d = config.hiddenSize
         let i = config.intermediateSize
         let root = "encoder.layer.\(index)."
@@ -40,9 +40,12 @@ struct TransformerEncoderLayer: Sendable {
         activation = config.activation
         epsilon = config.layerNormEpsilon
 
-        let stacked = try Self.stackedQKV(weights: weights, index: index, width: d)
-        qkv = PackedLinear(weight: stacked.weight)
-        qkvBias = stacked.bias
+        if ownsQKV {
+            let stacked = try Self.stackedQKV(weights: weights, index: index, width: d)
+            qkv = (PackedLinear(weight: stacked.weight), stacked.bias)
+        } else {
+            qkv = nil
+        }
 
         attentionOutput = PackedLinear(weight: try weights.tensor(root + "attention.output.dense.weight", shape: [d, d]))
         attentionOutputBias = try weights.tensor(root + "attention.output.dense.bias", shape: [d])
@@ -73,16 +76,16 @@ struct TransformerEncoderLayer: Sendable {
     }
 
     /// Runs the layer in place on `hidden`, `rows × width` packed token states whose sequences
-    /// occupy the row ranges `sequences`, using `workspace` for intermediates. With
-    /// `projected`, `workspace.qkv` already holds the fused Q, K and V of `hidden` (layer 0's,
-    /// from ``FirstLayerProjection``) and the layer starts at attention.
+    /// occupy the row ranges `sequences`, using `workspace` for intermediates. A layer without
+    /// its own Q/K/V weights expects `workspace.qkv` to hold the fused Q, K and V of `hidden`
+    /// already (layer 0's, from ``FirstLayerProjection``) and starts at attention.
     func forward(
         _ hidden: UnsafeMutablePointer<Float>, rows: Int, sequences: [Range<Int>],
-        workspace: EncoderWorkspace, projected: Bool = false
+        workspace: EncoderWorkspace
     ) {
         let fused = workspace.qkv
-        if !projected {
-            qkv(input: hidden, rows: rows, bias: qkvBias.baseAddress, output: fused)
+        if let qkv {
+            qkv.weight(input: hidden, rows: rows, bias: qkv.bias.baseAddress, output: fused)
         }
         attention(
             query: fused, key: fused + width, value: fused + 2 * width, stride: 3 * width,
