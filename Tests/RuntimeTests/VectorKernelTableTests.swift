@@ -232,7 +232,9 @@ struct VectorKernelTableTests {
 @Suite("Packed linear layers")
 struct PackedLinearTests {
     /// The last shape is long enough (401 rows of 1,024) to be cut into row chunks (256 + 145).
-    @Test("equals BLAS.linear", arguments: [(1, 5, 3), (8, 16, 32), (13, 40, 70), (37, 384, 96), (203, 384, 64), (401, 1024, 40)])
+    /// Depths 5, 16, 17 and 31 reach the tile loop's edges: no step before the prefetch wraps,
+    /// none after, and an odd last step after either part.
+    @Test("equals BLAS.linear", arguments: [(1, 5, 3), (8, 16, 32), (9, 17, 33), (11, 31, 20), (13, 40, 70), (37, 384, 96), (203, 384, 64), (401, 1024, 40)])
     func matchesBLAS(rows: Int, inFeatures: Int, outFeatures: Int) {
         let weight = Tensor(shape: [outFeatures, inFeatures],
                             scalars: VectorKernelTableTests.values(outFeatures * inFeatures, seed: 21))
