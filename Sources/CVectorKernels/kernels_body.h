@@ -271,7 +271,7 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
         }
         // Softmax over the keys, lane by lane: maximum, e^(s - max), sum, then normalise.
         vf maximum = loadv(scores + block);
-        for (long j = 1; j < length; j++) maximum = vmax(maximum, loadv(scores + j * padded + block));
+        for (long j = 1; j < length; j++) maximum = vmax_numbers(maximum, loadv(scores + j * padded + block));
         vf sums = splat(0.0f);
         for (long j = 0; j < length; j++) {
             float *line = scores + j * padded + block;
