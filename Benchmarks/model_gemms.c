@@ -2,7 +2,8 @@
 // `zoo bench encode all-MiniLM-L6-v2 --batch 64 --threads 2` runs them (about 525 packed tokens
 // per thread), on two threads at once, with zoo's kernel (Sources/CVectorKernels). Between the
 // GEMMs, cheap stand-ins for attention and LayerNorm keep the values bounded; the "GEMM" figure
-// counts only the time inside zoo_packed_linear. Random weights, six distinct layers (42 MB),
+// counts only the time inside zoo_packed_linear; each shape's rate (Q/K/V, attention output,
+// fc1 with GELU, fc2) is printed after it. Random weights, six distinct layers (42 MB),
 // so weights arrive from L3 as in the model.
 //
 //   clang -O3 -ISources/CVectorKernels/include Benchmarks/model_gemms.c Sources/CVectorKernels/*.c \
@@ -20,20 +21,21 @@ static float* mk(long n,float s){float*p=aligned_alloc(64,((4*n+63)/64)*64);for(
 static void *run(void*arg){
   long D=384,I=1536; float*h=mk(M*D,1),*qkv=mk(M*3*D,1),*ctx=mk(M*D,1),*att=mk(M*D,1),*ex=mk(M*I,1);
   double best=1e9;
-  double gb=1e9; for(int rep=0;rep<3;rep++){double t=now(); double g=0;
+  double gb=1e9; double gs[4]={0}; for(int rep=0;rep<3;rep++){double t=now(); double g=0;
    for(int it=0;it<iters;it++) for(int l=0;l<6;l++){
     double t0=now();
-    zoo_packed_linear(h,M,D,W[l][0],3*D,B[l][0],NULL,qkv); double t1=now(); g+=t1-t0;
+    zoo_packed_linear(h,M,D,W[l][0],3*D,B[l][0],NULL,qkv); double t1=now(); g+=t1-t0; gs[0]+=t1-t0;
     for(long i=0;i<M*D;i++) ctx[i]=qkv[(i/D)*3*D+i%D]*0.01f; // fake attention: touch
     t0=now();
-    zoo_packed_linear(ctx,M,D,W[l][1],D,B[l][1],h,att);
-    zoo_packed_linear_activated(att,M,D,W[l][2],I,B[l][2],NULL,ex,1);
-    zoo_packed_linear(ex,M,I,W[l][3],D,B[l][3],att,h); t1=now(); g+=t1-t0;
+    zoo_packed_linear(ctx,M,D,W[l][1],D,B[l][1],h,att); double ta=now(); gs[1]+=ta-t0;
+    zoo_packed_linear_activated(att,M,D,W[l][2],I,B[l][2],NULL,ex,1); double tb=now(); gs[2]+=tb-ta;
+    zoo_packed_linear(ex,M,I,W[l][3],D,B[l][3],att,h); t1=now(); g+=t1-t0; gs[3]+=t1-tb;
     for(long i=0;i<M*D;i++) h[i]=tanhf(h[i]); // keep bounded
    }
    best=fmin(best,now()-t); gb=fmin(gb,g);}
   double fl=2.0*M*(384*1152+384*384+384*1536+1536*384)*6*iters;
   printf("thread: %.1f GFLOP/s wall, GEMM %.1f GFLOP/s\n",fl/best/1e9, fl/gb/1e9);
+  long sz[4]={384*1152,384*384,384*1536,1536*384}; const char*nm[4]={"Q/K/V","output","fc1+GELU","fc2"}; for(int q=0;q<4;q++) printf("  %s: %.1f GFLOP/s\n",nm[q],2.0*M*sz[q]*6*iters*3/gs[q]/1e9);
   return 0;}
 int main(int argc,char**argv){ if(argc>1)M=atol(argv[1]);
   long sh[4][2]={{1152,384},{384,384},{1536,384},{384,1536}};
