@@ -33,12 +33,28 @@ public protocol TextEncoder: Sendable {
     /// The sentence embeddings alone, `[B, D]`: `encode(ids:).pooled`, without assembling the
     /// padded token states (the default implementation does assemble them).
     func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor
+    /// The sentence embeddings of `ids` taken `batchSize` sequences at a time, `[N, D]` in the
+    /// order of `ids`: what ``pooledEmbeddings(ids:)`` gives for each batch in turn (the default
+    /// implementation makes those calls). Implementations may overlap the batches' work.
+    func pooledEmbeddings(ids: [[Int32]], batchSize: Int) throws -> Tensor
 }
 
 extension TextEncoder {
     /// Calls ``encode(ids:)`` and keeps its pooled embeddings.
     public func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor {
         try encode(ids: ids).pooled
+    }
+
+    /// Calls ``pooledEmbeddings(ids:)`` on each batch of `batchSize` (at least 1) sequences and
+    /// stacks the results.
+    public func pooledEmbeddings(ids: [[Int32]], batchSize: Int) throws -> Tensor {
+        let size = max(1, batchSize)
+        var scalars: [Float] = []
+        scalars.reserveCapacity(ids.count * width)
+        for start in stride(from: 0, to: ids.count, by: size) {
+            scalars += try pooledEmbeddings(ids: Array(ids[start..<min(start + size, ids.count)])).scalars
+        }
+        return Tensor(shape: [ids.count, width], scalars: scalars)
     }
 
     /// Tokenizes and encodes `texts`.

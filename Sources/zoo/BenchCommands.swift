@@ -97,14 +97,12 @@ struct BenchEncode: ParsableCommand {
         }
         _ = try encoder.pooledEmbeddings(ids: captions.prefix(batch).map(encoder.tokenize))  // warm-up
         var tokenCount = 0
-        // Tokenizing included; sentence embeddings only, as the peers' encode() returns.
+        // Tokenizing included; sentence embeddings only, as the peers' encode() returns, batch
+        // by batch (one call for all, as sentence-transformers' encode(sentences, batch_size)).
         let run = try timed {
-            tokenCount = 0
-            for first in stride(from: 0, to: captions.count, by: batch) {
-                let ids = captions[first..<min(first + batch, captions.count)].map(encoder.tokenize)
-                _ = try encoder.pooledEmbeddings(ids: ids)
-                tokenCount += ids.reduce(0) { $0 + $1.count }
-            }
+            let ids = captions.map(encoder.tokenize)
+            _ = try encoder.pooledEmbeddings(ids: ids, batchSize: batch)
+            tokenCount = ids.reduce(0) { $0 + $1.count }
         }
         let rate = Double(captions.count) / run.seconds
         var result = common(entry, run)

@@ -260,9 +260,11 @@ private final class CaptionEmbedder {
             let tokenized = missing.map { encoder.tokenize(texts[$0]) }
             // Similar lengths together: less padding.
             let order = missing.indices.sorted { (tokenized[$0].count, $0) < (tokenized[$1].count, $1) }
-            for first in stride(from: 0, to: order.count, by: batch) {
-                let chunk = Array(order[first..<min(first + batch, order.count)])
-                let pooled = try encoder.pooledEmbeddings(ids: chunk.map { tokenized[$0] })
+            // Batches of `batch`, up to 64 of them per call so their work overlaps on the threads.
+            let group = batch * 64
+            for first in stride(from: 0, to: order.count, by: group) {
+                let chunk = Array(order[first..<min(first + group, order.count)])
+                let pooled = try encoder.pooledEmbeddings(ids: chunk.map { tokenized[$0] }, batchSize: batch)
                 width = pooled.dimension(1)
                 let values = pooled.scalars
                 for (row, slot) in chunk.enumerated() {

@@ -54,4 +54,46 @@ struct DataParallelTests {
         ComputeThreads.set(1)
         #expect(try encoder.pooledEmbeddings(ids: ids).scalars == whole.pooled.scalars)
     }
+    @Test("batches queued together give what each batch gives on its own")
+    func queuedBatches() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/models/tiny-bert")
+        let encoder = try NativeSentenceEncoder(folder: folder)
+        // 16, 16 and 9 sequences: two batches split over the threads, a last one too small to split.
+        let ids = CaptionGenerator.captions(count: 41).map(encoder.tokenize)
+        let before = ComputeThreads.count
+        defer { ComputeThreads.set(before) }
+        for threads in [1, 2, 3] {
+            ComputeThreads.set(threads)
+            let queued = try encoder.pooledEmbeddings(ids: ids, batchSize: 16)
+            #expect(queued.shape == [41, encoder.width])
+            var batchwise: [Float] = []
+            for start in stride(from: 0, to: ids.count, by: 16) {
+                batchwise += try encoder.pooledEmbeddings(ids: Array(ids[start..<min(start + 16, ids.count)])).scalars
+            }
+            // Split batches run the same shares either way: identical. The last batch runs on one
+            // thread in the queue and may use multi-threaded BLAS alone.
+            let split = 32 * encoder.width
+            #expect(Array(queued.scalars[..<split]) == Array(batchwise[..<split]), "threads \(threads)")
+            let tail = zip(queued.scalars[split...], batchwise[split...]).map { abs($0 - $1) }.max() ?? 0
+            #expect(tail < 1e-5, "threads \(threads)")
+        }
+        // The protocol's own version, batch by batch, for encoders without a queue of their own.
+        ComputeThreads.set(2)
+        let generic = try BatchwiseEncoder(inner: encoder).pooledEmbeddings(ids: ids, batchSize: 16)
+        let queued = try encoder.pooledEmbeddings(ids: ids, batchSize: 16)
+        #expect(generic.shape == [41, encoder.width])
+        #expect(Array(generic.scalars[..<(32 * encoder.width)]) == Array(queued.scalars[..<(32 * encoder.width)]))
+        #expect(try encoder.pooledEmbeddings(ids: [], batchSize: 16).shape == [0, encoder.width])
+    }
+}
+
+/// Forwards to a native encoder's `encode(ids:)` only, so the protocol's default
+/// `pooledEmbeddings` implementations run.
+private struct BatchwiseEncoder: TextEncoder {
+    let inner: NativeSentenceEncoder
+    var width: Int { inner.width }
+    var maxLength: Int { inner.maxLength }
+    func tokenize(_ text: String) -> [Int32] { inner.tokenize(text) }
+    func encode(ids: [[Int32]]) throws -> TextEncoding { try inner.encode(ids: ids) }
 }
