@@ -209,7 +209,7 @@ struct VectorKernelTableTests {
         }
         for table in Self.tables() {
             var scores = [Float](repeating: 0, count: length * padded)
-            var keys = [Float](repeating: 0, count: headWidth * padded)
+            var keys = [Float](repeating: 0, count: (headWidth + 1) * padded)
             var output = [Float](repeating: .nan, count: length * outputStride)
             rows.withUnsafeBufferPointer { rows in
                 let base = rows.baseAddress!

@@ -58,8 +58,8 @@ void zoo_layer_norm_rows(float *hidden, long rows, long width, const float *weig
 /// target[i] = softmax_j(q_i . k_j * scale) v_j for i, j < length. Q, K and V rows are `stride`
 /// floats apart, starting at `query`, `key` and `value`; output rows are `output_stride` apart
 /// and hold `head_width` floats. `scores` (scratch: the transposed scores) has room for
-/// length x round_up(length, 16) floats and `keys` (scratch: the transposed, scaled queries) for
-/// head_width x round_up(length, 16).
+/// length x round_up(length, 16) floats and `keys` (scratch: the transposed, scaled queries and
+/// each query's softmax denominator) for (head_width + 1) x round_up(length, 16).
 void zoo_attend_short(const float *query, const float *key, const float *value, long stride,
                       long length, long head_width, float scale, float *scores, float *keys,
                       float *output, long output_stride);

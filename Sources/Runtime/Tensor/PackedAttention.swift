@@ -53,7 +53,7 @@ public struct PackedAttention: Sendable {
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * rowStride)
             defer { scores.deallocate() }
             let keys = UnsafeMutablePointer<Float>.allocate(
-                capacity: headWidth * Self.paddedLength(min(longest, gemmThreshold)))
+                capacity: (headWidth + 1) * Self.paddedLength(min(longest, gemmThreshold)))
             defer { keys.deallocate() }
             // Heads of one sequence go to different workers, so one long sequence is shared.
             var item = worker
