@@ -39,6 +39,23 @@ private func element(_ t: Tensor, _ row: Int, _ column: Int, transposed: Bool) -
 
 @Suite("Tensor storage")
 struct TensorStorageTests {
+    @Test("tensor storage and kernel scratch start on a 64-byte cache line")
+    func cacheLineAlignment() {
+        for count in [0, 1, 5, 384, 100_000] {
+            var tensor = Tensor(shape: [count], repeating: 1)
+            tensor.withUnsafeMutableBufferPointer { buffer in
+                if let base = buffer.baseAddress { #expect(UInt(bitPattern: base) % 64 == 0, "\(count) floats") }
+            }
+            let copied = Tensor(shape: [count], scalars: [Float](repeating: 2, count: count))
+            copied.withUnsafeBufferPointer { buffer in
+                if let base = buffer.baseAddress { #expect(UInt(bitPattern: base) % 64 == 0, "\(count) floats") }
+            }
+            let scratch = CacheLineMemory.floats(count)
+            #expect(UInt(bitPattern: scratch) % 64 == 0)
+            scratch.deallocate()
+        }
+    }
+
     @Test("shape, subscripts, reshape and copy-on-write")
     func basics() {
         var a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])

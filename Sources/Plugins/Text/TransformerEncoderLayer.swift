@@ -129,10 +129,10 @@ final class EncoderWorkspace {
 
     init(rows: Int, width: Int, intermediateWidth: Int) {
         let rows = max(rows, 1)
-        qkv = .allocate(capacity: rows * 3 * width)
-        context = .allocate(capacity: rows * width)
-        attended = .allocate(capacity: rows * width)
-        intermediate = .allocate(capacity: rows * intermediateWidth)
+        qkv = CacheLineMemory.floats(rows * 3 * width)
+        context = CacheLineMemory.floats(rows * width)
+        attended = CacheLineMemory.floats(rows * width)
+        intermediate = CacheLineMemory.floats(rows * intermediateWidth)
     }
 
     deinit {

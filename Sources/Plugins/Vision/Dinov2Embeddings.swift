@@ -90,9 +90,9 @@ struct Dinov2Embeddings: Sendable {
         let patches = gridHeight * gridWidth
         let patchRows = images * patches
         let unfoldedWidth = channels * patchSize * patchSize
-        let unfolded = UnsafeMutablePointer<Float>.allocate(capacity: max(patchRows * unfoldedWidth, 1))
+        let unfolded = CacheLineMemory.floats(patchRows * unfoldedWidth)
         defer { unfolded.deallocate() }
-        let projected = UnsafeMutablePointer<Float>.allocate(capacity: max(patchRows * width, 1))
+        let projected = CacheLineMemory.floats(patchRows * width)
         defer { projected.deallocate() }
         TensorKernels.unfoldPatches(
             pixels, images: images, channels: channels, height: height, width: imageWidth,

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// Scratch buffers for one DINOv2 forward pass, sized for its packed row count and shared by all
 /// layers. A model keeps the ones it used (see ``Dinov2WorkspaceCache``) so that repeated
@@ -25,11 +26,11 @@ final class Dinov2Workspace: @unchecked Sendable {
         self.rows = rows
         let capacity = max(rows, 1)
         floatCount = capacity * (5 * width + expandedWidth + gatedWidth)
-        normed = .allocate(capacity: capacity * width)
-        qkv = .allocate(capacity: capacity * 3 * width)
-        context = .allocate(capacity: capacity * width)
-        expanded = .allocate(capacity: capacity * expandedWidth)
-        gated = .allocate(capacity: max(capacity * gatedWidth, 1))
+        normed = CacheLineMemory.floats(capacity * width)
+        qkv = CacheLineMemory.floats(capacity * 3 * width)
+        context = CacheLineMemory.floats(capacity * width)
+        expanded = CacheLineMemory.floats(capacity * expandedWidth)
+        gated = CacheLineMemory.floats(max(capacity * gatedWidth, 1))
     }
 
     deinit {

@@ -50,10 +50,9 @@ public struct PackedAttention: Sendable {
         let scale = 1 / Float(headWidth).squareRoot()
         let rowStride = Self.paddedLength(longest)
         let run = { (worker: Int, workerCount: Int) in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * rowStride)
+            let scores = CacheLineMemory.floats(longest * rowStride)
             defer { scores.deallocate() }
-            let keys = UnsafeMutablePointer<Float>.allocate(
-                capacity: (headWidth + 1) * Self.paddedLength(min(longest, gemmThreshold)))
+            let keys = CacheLineMemory.floats((headWidth + 1) * Self.paddedLength(min(longest, gemmThreshold)))
             defer { keys.deallocate() }
             // Heads of one sequence go to different workers, so one long sequence is shared.
             var item = worker

@@ -13,14 +13,14 @@ final class TensorStorage: @unchecked Sendable {
     init(count: Int, repeating value: Float) {
         precondition(count >= 0, "a tensor cannot have a negative element count")
         self.count = count
-        base = .allocate(capacity: max(count, 1))
+        base = CacheLineMemory.floats(count)
         base.initialize(repeating: value, count: count)
     }
 
     /// Allocates storage holding a copy of `elements`.
     init(copying elements: UnsafeBufferPointer<Float>) {
         count = elements.count
-        base = .allocate(capacity: max(count, 1))
+        base = CacheLineMemory.floats(count)
         if let source = elements.baseAddress {
             base.initialize(from: source, count: count)
         }
