@@ -151,7 +151,7 @@ static void product(const float *a, long lda, long rows, long depth, const float
         for (long r = 0; r < TILE_ROWS; r++) x[r] = a + (row + (r < count ? r : count - 1)) * lda;
         __m512 lo[TILE_ROWS], hi[TILE_ROWS];
         for (long r = 0; r < TILE_ROWS; r++) lo[r] = hi[r] = _mm512_setzero_ps();
-        zoo_tile_8x32(x, depth, panel_start, x[0], lo, hi);
+        zoo_tile_8x32(x, depth, panel_start, x[0], NULL, 0, lo, hi);
         store_tile(lo, hi, count, d0, row, column, stride);
         store_tile(lo, hi, count, d1, row, column, stride);
     }

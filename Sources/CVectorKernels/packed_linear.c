@@ -40,10 +40,12 @@ _Static_assert(PANEL == ZOO_PANEL, "the packing and the tile agree on the panel 
 #include "kernels_math.h"
 
 // Rows [0, rows) (rows <= 8) × one 32-column panel (`columns` <= 32 of them kept).
-// `next_rows`: the input rows of the tile that comes next, prefetched while this one works.
+// `next_rows`: the input rows of the tile that comes next, prefetched while this one works;
+// `l2_lines`, `l2_count`: lines of the next panel fetched into L2 meanwhile.
 static inline __attribute__((always_inline)) void tile(
-    const float *input, long in_features, const float *panel, const float *next_rows, long rows, long columns,
-    const float *bias, const float *residual, float *output, long out_features, int activation) {
+    const float *input, long in_features, const float *panel, const float *next_rows, const char *l2_lines,
+    long l2_count, long rows, long columns, const float *bias, const float *residual, float *output,
+    long out_features, int activation) {
     __mmask16 low = columns >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << columns) - 1);
     __mmask16 high = columns > 16 ? (__mmask16)((1u << (columns - 16)) - 1) : 0;
     __m512 b0 = bias ? _mm512_maskz_loadu_ps(low, bias) : _mm512_setzero_ps();
@@ -53,7 +55,7 @@ static inline __attribute__((always_inline)) void tile(
     // Rows past `rows` repeat the last one; their results are not stored.
     const float *a[8];
     for (long r = 0; r < 8; r++) a[r] = input + (r < rows ? r : rows - 1) * in_features;
-    zoo_tile_8x32(a, in_features, panel, next_rows, lo, hi);
+    zoo_tile_8x32(a, in_features, panel, next_rows, l2_lines, l2_count, lo, hi);
     for (long r = 0; r < rows; r++) {
         float *line = output + r * out_features;
         __m512 l = lo[r], h = hi[r];
@@ -93,19 +95,17 @@ void zoo_packed_linear_activated(const float *input, long rows, long in_features
             long first = p * PANEL;
             long columns = out_features - first < PANEL ? out_features - first : PANEL;
             // The panel that comes next (the first again for the next chunk) is fetched into L2
-            // a slice per tile, so it arrives from L3 or memory before it is needed; the
-            // hardware prefetchers stop at each 4 KiB page. Over the six layers' distinct
-            // weights (Benchmarks/packed_sgemm.c) this added about 2%.
+            // a slice per tile, spread over the tile's steps, so it arrives from L3 or memory
+            // before it is needed; the hardware prefetchers stop at each 4 KiB page. Over the
+            // six layers' distinct weights (Benchmarks/packed_sgemm.c) this added about 2%.
             const char *next_panel = p + 1 < panels ? (const char *)(panel + in_features * PANEL)
                                      : end < rows   ? (const char *)packed
                                                     : NULL;
             long lines = in_features * PANEL * (long)sizeof(float) / 64;
             for (long row = start, t = 0; row < end; row += 8, t++) {
                 long count = end - row < 8 ? end - row : 8;
-                if (next_panel) {
-                    for (long line = t * lines / tiles; line < (t + 1) * lines / tiles; line++)
-                        _mm_prefetch(next_panel + line * 64, _MM_HINT_T1);
-                }
+                const char *l2_lines = next_panel ? next_panel + t * lines / tiles * 64 : NULL;
+                long l2_count = next_panel ? (t + 1) * lines / tiles - t * lines / tiles : 0;
                 const float *next_rows = input + (row + 8 < end ? row + 8 : start) * in_features;
                 // The next tile's output lines into L1 before its stores: a product's output
                 // (MiniLM's Q/K/V: 2.4 MB per thread) has left L2 since it was last written, and
@@ -118,7 +118,7 @@ void zoo_packed_linear_activated(const float *input, long rows, long in_features
                         _mm_prefetch(next_output + r * out_features * (long)sizeof(float) + 64, _MM_HINT_T0);
                     }
                 }
-                tile(input + row * in_features, in_features, panel, next_rows, count, columns,
+                tile(input + row * in_features, in_features, panel, next_rows, l2_lines, l2_count, count, columns,
                      bias ? bias + first : NULL, residual ? residual + row * out_features + first : NULL,
                      output + row * out_features + first, out_features, activation);
             }
