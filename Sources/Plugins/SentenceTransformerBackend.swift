@@ -79,7 +79,7 @@ public struct NativeSentenceEncoder: TextEncoder {
     /// ``pooledEmbeddings(ids:)`` on each batch in turn. With several threads every batch is
     /// split by token count as that call splits it, and all the shares go into one queue: a
     /// thread that finishes its share of one batch starts on the next one instead of waiting at
-    /// each batch's end for the other threads (about 1% of the time of `zoo bench encode` on
+    /// each batch's end for the other threads (0.4–1.2% of the time of `zoo bench encode` on
     /// MiniLM, batch 64, two threads). A batch too small to split is one share, run on one thread.
     public func pooledEmbeddings(ids: [[Int32]], batchSize: Int) throws -> Tensor {
         let threads = ComputeThreads.count

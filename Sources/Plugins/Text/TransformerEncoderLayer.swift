@@ -124,10 +124,10 @@ extension TransformerEncoderLayer {
 
     /// Consecutive row ranges covering `0..<rows` for the feed-forward block, as few as hold at
     /// most ``feedForwardChunkBytes`` of activations each (or 128 rows, if more), equal in size
-    /// and a multiple of the kernel's 8-row tile but for the last. The second product then reads its
-    /// input from L2 instead of L3: in `Benchmarks/model_gemms.c` (525 rows per thread) the two
-    /// products went from 160 and 165 to 162 and 171 GFLOP/s. Each row's values are the same
-    /// whatever the chunks.
+    /// and a multiple of the kernel's 8-row tile but for the last. The second product then reads
+    /// its input from L2 instead of L3: in `Benchmarks/model_gemms.c` (525 rows per thread) the
+    /// two products went from 160 and 165 to 162 and 171 GFLOP/s. Each row's values are the
+    /// same whatever the chunks.
     static func feedForwardChunks(rows: Int, intermediateWidth: Int) -> [Range<Int>] {
         guard rows > 0 else { return [] }
         let target = max(128, feedForwardChunkBytes / (max(intermediateWidth, 1) * MemoryLayout<Float>.stride))
