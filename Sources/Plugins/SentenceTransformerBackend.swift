@@ -70,7 +70,7 @@ public struct NativeSentenceEncoder: TextEncoder {
     /// The pooled embeddings of `ids`, split over threads as ``encode(ids:)`` is, without
     /// padding and joining token states.
     public func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor {
-        try splitting(ids, join: { Tensor(shape: [ids.count, model.width], scalars: $0.flatMap(\.scalars)) }) {
+        try splitting(ids, join: { Tensor.stackingRows($0, rows: ids.count, width: model.width) }) {
             try model.pooledEmbeddings(ids: $0)
         }
     }
@@ -86,7 +86,8 @@ public struct NativeSentenceEncoder: TextEncoder {
         let size = max(1, batchSize)
         let batches = stride(from: 0, to: ids.count, by: size).map { $0..<min($0 + size, ids.count) }
         guard threads > 1, batches.count > 1, !ComputeThreads.isInsideParallelRegion else {
-            return try stacked(batches.map { try pooledEmbeddings(ids: Array(ids[$0])) }, rows: ids.count)
+            let parts = try batches.map { try pooledEmbeddings(ids: Array(ids[$0])) }
+            return Tensor.stackingRows(parts, rows: ids.count, width: model.width)
         }
         let shares = batches.flatMap { batch -> [Range<Int>] in
             guard batch.count >= 8 * threads else { return [batch] }
@@ -103,18 +104,10 @@ public struct NativeSentenceEncoder: TextEncoder {
             }
         }
         do {
-            return stacked(try results.map { try $0!.get() }, rows: ids.count)
+            return Tensor.stackingRows(try results.map { try $0!.get() }, rows: ids.count, width: model.width)
         } catch let error as TextEncoderError {
             throw BackendError(error.description)
         }
-    }
-
-    /// `[rows, width]` from consecutive `[_, width]` parts.
-    private func stacked(_ parts: [Tensor], rows: Int) -> Tensor {
-        var scalars: [Float] = []
-        scalars.reserveCapacity(rows * model.width)
-        for part in parts { scalars += part.scalars }
-        return Tensor(shape: [rows, model.width], scalars: scalars)
     }
 
     /// Runs `body` on all of `ids`, or on shares of it on ``DataParallel`` threads joined by

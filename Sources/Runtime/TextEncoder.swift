@@ -49,12 +49,10 @@ extension TextEncoder {
     /// stacks the results.
     public func pooledEmbeddings(ids: [[Int32]], batchSize: Int) throws -> Tensor {
         let size = max(1, batchSize)
-        var scalars: [Float] = []
-        scalars.reserveCapacity(ids.count * width)
-        for start in stride(from: 0, to: ids.count, by: size) {
-            scalars += try pooledEmbeddings(ids: Array(ids[start..<min(start + size, ids.count)])).scalars
+        let parts = try stride(from: 0, to: ids.count, by: size).map { start in
+            try pooledEmbeddings(ids: Array(ids[start..<min(start + size, ids.count)]))
         }
-        return Tensor(shape: [ids.count, width], scalars: scalars)
+        return Tensor.stackingRows(parts, rows: ids.count, width: width)
     }
 
     /// Tokenizes and encodes `texts`.

@@ -26,9 +26,7 @@ public final class PackedLinear: @unchecked Sendable {
         inFeatures = weight.shape[1]
         if zoo_packed_linear_available() == 1, outFeatures > 0, inFeatures > 0 {
             let count = zoo_packed_weights_count(outFeatures, inFeatures)
-            let buffer = UnsafeMutableRawPointer.allocate(
-                byteCount: count * MemoryLayout<Float>.stride, alignment: 64
-            ).bindMemory(to: Float.self, capacity: count)
+            let buffer = CacheLineMemory.floats(count)
             zoo_pack_weights(weight.baseAddress, outFeatures, inFeatures, buffer)
             packed = buffer
             plain = nil
@@ -38,7 +36,7 @@ public final class PackedLinear: @unchecked Sendable {
         }
     }
 
-    deinit { packed.map { UnsafeMutableRawPointer($0).deallocate() } }
+    deinit { packed?.deallocate() }
 
     /// Whether calls use the packed kernel (AVX-512 present and allowed).
     public var isPacked: Bool { packed != nil }

@@ -93,6 +93,16 @@ public struct Tensor: Sendable {
         }
     }
 
+    /// `[rows, width]` from the rows of `parts` (each `[_, width]`) in order.
+    ///
+    /// - Precondition: the parts hold `rows · width` elements together.
+    public static func stackingRows(_ parts: [Tensor], rows: Int, width: Int) -> Tensor {
+        var scalars: [Float] = []
+        scalars.reserveCapacity(rows * width)
+        for part in parts { scalars += part.scalars }
+        return Tensor(shape: [rows, width], scalars: scalars)
+    }
+
     /// The product of `shape`, checking that no dimension is negative.
     static func elementCount(of shape: [Int]) -> Int {
         shape.reduce(1) { product, dimension in
