@@ -29,10 +29,10 @@ void zoo_pack_weights(const float *weight, long out_features, long in_features, 
 #include <immintrin.h>
 
 int zoo_packed_linear_available(void) {
-    return __builtin_cpu_supports("avx512f") && zoo_vector_kernels_lanes() == 16;
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && zoo_vector_kernels_lanes() == 16;
 }
 
-#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,fma"))), apply_to = function)
 
 #include "packed_tile.h"
 _Static_assert(PANEL == ZOO_PANEL, "the packing and the tile agree on the panel width");
