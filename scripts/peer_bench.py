@@ -8,6 +8,10 @@ captions (zoo writes them with --write-sentences) with the same batch size and t
 
     python3 scripts/peer_bench.py --zoo .build/release/zoo --model "$(bash scripts/fetch_minilm.sh | tail -1)"
 
+With --pairs N the two run alternately N times (zoo, then PyTorch, then zoo again, ...), each pair
+minutes apart at most, and every pair's ratio is printed with their median: the machine's speed
+drifts by several percent over minutes, and a pair sees the same drift on both sides.
+
 Vision (--vision): a randomly initialised DINOv2 of ViT-S/14 size (hidden 384, 12 layers,
 6 heads, MLP 1536), saved once with transformers' save_pretrained so both sides load the same
 weights, on the same preprocessed 224 px images (zoo's preprocessing equals the HF processor's).
@@ -21,6 +25,7 @@ Python is used here only as the peer; zoo itself runs no Python.
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,12 +40,18 @@ def run_zoo(args, home, sentences_file):
     return json.loads(out.stdout)
 
 
-def run_torch(args, sentences):
+def load_torch(args, sentences):
+    """sentence-transformers on PyTorch CPU with the benchmark's thread count, warmed up."""
     import torch
     torch.set_num_threads(args.threads)
     from sentence_transformers import SentenceTransformer
     model = SentenceTransformer(args.model, device="cpu")
     model.encode(sentences[: args.batch], batch_size=args.batch)  # warm-up
+    return model
+
+
+def run_torch(args, model, sentences):
+    """Best of --repeat passes over all sentences, in sentences/s."""
     best = float("inf")
     for _ in range(args.repeat):
         start = time.perf_counter()
@@ -205,6 +216,10 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=1,
+                        help="text mode: alternate zoo and PyTorch this many times and report each pair's ratio")
+    parser.add_argument("--target", type=float, default=1.5, help="ratio counted in the --pairs summary")
+    parser.add_argument("--no-onnx", action="store_true", help="skip ONNX Runtime")
     args = parser.parse_args()
     if args.vision:
         return run_vision(args)
@@ -218,20 +233,35 @@ def main():
         zoo = run_zoo(args, home, sentences_file)
         with open(sentences_file, encoding="utf-8") as handle:
             sentences = handle.read().split("\n")[: args.n]
-    torch_rate = run_torch(args, sentences)
-    onnx = run_onnx(args, sentences)
+        model = load_torch(args, sentences)
+        torch_rate = run_torch(args, model, sentences)
+        # Further pairs alternate the two programs minutes apart at most, so a change in the
+        # machine's speed reaches both figures of a pair.
+        pairs = [(zoo["sentences_per_second"], torch_rate)]
+        for _ in range(args.pairs - 1):
+            zoo_rate = run_zoo(args, home, sentences_file)["sentences_per_second"]
+            pairs.append((zoo_rate, run_torch(args, model, sentences)))
+    onnx = None if args.no_onnx else run_onnx(args, sentences)
     env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    zoo_rate = statistics.median(z for z, _ in pairs)
+    torch_rate = statistics.median(t for _, t in pairs)
     print(f"model {args.name}, {len(sentences)} captions of 6-20 words, batch {args.batch}, {args.threads} threads, best of {args.repeat}")
     print(f"environment {env}")
-    print(f"zoo (Swift, OpenBLAS)            {zoo['sentences_per_second']:10.1f} sentences/s")
+    if len(pairs) > 1:
+        ratios = sorted(z / t for z, t in pairs)
+        for index, (z, t) in enumerate(pairs, 1):
+            print(f"pair {index:2}: zoo {z:7.1f}  PyTorch {t:7.1f}  ratio {z / t:5.3f}x")
+        print(f"{len(pairs)} pairs: ratio median {statistics.median(ratios):.3f}x, range {ratios[0]:.3f}-{ratios[-1]:.3f}x, "
+              f"{sum(r >= args.target for r in ratios)} of {len(ratios)} at {args.target}x or more; medians of each side below")
+    print(f"zoo (Swift, OpenBLAS)            {zoo_rate:10.1f} sentences/s")
     print(f"sentence-transformers (PyTorch)  {torch_rate:10.1f} sentences/s")
     for label, rate, worst in onnx or []:
         print(f"{label:<32} {rate:10.1f} sentences/s (min cosine to sentence-transformers {worst:.7f})")
-    if onnx is None:
+    if onnx is None and not args.no_onnx:
         print("ONNX Runtime                     not installed (pip install onnxruntime onnx)")
-    print(f"ratio zoo / PyTorch              {zoo['sentences_per_second'] / torch_rate:10.2f}x")
+    print(f"ratio zoo / PyTorch              {zoo_rate / torch_rate:10.2f}x")
     for label, rate, _ in onnx or []:
-        print(f"ratio zoo / {label:<26} {zoo['sentences_per_second'] / rate:4.2f}x")
+        print(f"ratio zoo / {label:<26} {zoo_rate / rate:4.2f}x")
     return 0
 
 
