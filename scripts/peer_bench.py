@@ -8,8 +8,8 @@ captions (zoo writes them with --write-sentences) with the same batch size and t
 
     python3 scripts/peer_bench.py --zoo .build/release/zoo --model "$(bash scripts/fetch_minilm.sh | tail -1)"
 
-With --pairs N the two run alternately N times (zoo, then PyTorch, then zoo again, ...), each pair
-minutes apart at most, and every pair's ratio is printed with their median: the machine's speed
+With --pairs N the two run N times each, in pairs seconds apart (zoo first in odd pairs, PyTorch
+first in even ones), and every pair's ratio is printed with their median: the machine's speed
 drifts by several percent over minutes, and a pair sees the same drift on both sides.
 
 Vision (--vision): a randomly initialised DINOv2 of ViT-S/14 size (hidden 384, 12 layers,
@@ -217,7 +217,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=1,
-                        help="text mode: alternate zoo and PyTorch this many times and report each pair's ratio")
+                        help="text mode: run zoo and PyTorch in this many pairs and report each pair's ratio")
     parser.add_argument("--target", type=float, default=1.5, help="ratio counted in the --pairs summary")
     parser.add_argument("--no-onnx", action="store_true", help="skip ONNX Runtime")
     args = parser.parse_args()
@@ -235,12 +235,18 @@ def main():
             sentences = handle.read().split("\n")[: args.n]
         model = load_torch(args, sentences)
         torch_rate = run_torch(args, model, sentences)
-        # Further pairs alternate the two programs minutes apart at most, so a change in the
-        # machine's speed reaches both figures of a pair.
+        # Further pairs alternate the two programs seconds apart, so a change in the machine's
+        # speed reaches both figures of a pair; which one goes first alternates too, so neither
+        # always runs on a machine the other has just warmed.
         pairs = [(zoo["sentences_per_second"], torch_rate)]
-        for _ in range(args.pairs - 1):
-            zoo_rate = run_zoo(args, home, sentences_file)["sentences_per_second"]
-            pairs.append((zoo_rate, run_torch(args, model, sentences)))
+        for index in range(1, args.pairs):
+            if index % 2:
+                torch_rate = run_torch(args, model, sentences)
+                zoo_rate = run_zoo(args, home, sentences_file)["sentences_per_second"]
+            else:
+                zoo_rate = run_zoo(args, home, sentences_file)["sentences_per_second"]
+                torch_rate = run_torch(args, model, sentences)
+            pairs.append((zoo_rate, torch_rate))
     onnx = None if args.no_onnx else run_onnx(args, sentences)
     env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     zoo_rate = statistics.median(z for z, _ in pairs)
