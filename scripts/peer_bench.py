@@ -10,7 +10,9 @@ captions (zoo writes them with --write-sentences) with the same batch size and t
 
 With --pairs N the two run N times each, in pairs seconds apart (zoo first in odd pairs, PyTorch
 first in even ones), and every pair's ratio is printed with their median: the machine's speed
-drifts by several percent over minutes, and a pair sees the same drift on both sides.
+drifts by several percent over minutes, and a pair sees the same drift on both sides. With
+--baseline OTHER_ZOO each of the N rounds runs both builds and PyTorch twice, so two builds can be
+compared against PyTorch in the same windows.
 
 Vision (--vision): a randomly initialised DINOv2 of ViT-S/14 size (hidden 384, 12 layers,
 6 heads, MLP 1536), saved once with transformers' save_pretrained so both sides load the same
@@ -32,8 +34,8 @@ import tempfile
 import time
 
 
-def run_zoo(args, home, sentences_file):
-    cmd = [args.zoo, "bench", "encode", args.name, "--n", str(args.n), "--batch", str(args.batch),
+def run_zoo(args, home, sentences_file, binary=None):
+    cmd = [binary or args.zoo, "bench", "encode", args.name, "--n", str(args.n), "--batch", str(args.batch),
            "--threads", str(args.threads), "--repeat", str(args.repeat),
            "--write-sentences", sentences_file, "--json", "--home", home]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -206,6 +208,33 @@ def run_vision(args):
     return 0
 
 
+def compare_builds(args, home, sentences_file, model, sentences):
+    """--baseline: each of --pairs rounds runs the baseline build, PyTorch, this build and PyTorch
+    again (the two builds swap places every round), so both builds meet PyTorch in the same
+    window; prints each round and both builds' median ratios."""
+    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    print(f"model {args.name}, {args.n} captions, batch {args.batch}, {args.threads} threads, best of {args.repeat}; "
+          f"baseline {args.baseline}, zoo {args.zoo}; environment {env}")
+    rows = []
+    for index in range(args.pairs):
+        first, second = (args.baseline, args.zoo) if index % 2 == 0 else (args.zoo, args.baseline)
+        rates = {}
+        rates[first] = run_zoo(args, home, sentences_file, first)["sentences_per_second"]
+        torch_first = run_torch(args, model, sentences)
+        rates[second] = run_zoo(args, home, sentences_file, second)["sentences_per_second"]
+        torch_rate = (torch_first + run_torch(args, model, sentences)) / 2
+        old, new = rates[args.baseline], rates[args.zoo]
+        rows.append((old, new, torch_rate))
+        print(f"round {index + 1:2}: baseline {old:7.1f}  zoo {new:7.1f}  PyTorch {torch_rate:7.1f}  "
+              f"ratios {old / torch_rate:5.3f}x / {new / torch_rate:5.3f}x", flush=True)
+    for label, column in (("baseline", 0), ("zoo", 1)):
+        ratios = [row[column] / row[2] for row in rows]
+        print(f"{label:<8} ratio median {statistics.median(ratios):.3f}x, range {min(ratios):.3f}-{max(ratios):.3f}x, "
+              f"{sum(r >= args.target for r in ratios)} of {len(ratios)} at {args.target}x or more")
+    print(f"zoo / baseline, paired median {statistics.median(new / old for old, new, _ in rows):.4f}")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--zoo", default=".build/release/zoo")
@@ -220,6 +249,7 @@ def main():
                         help="text mode: run zoo and PyTorch in this many pairs and report each pair's ratio")
     parser.add_argument("--target", type=float, default=1.5, help="ratio counted in the --pairs summary")
     parser.add_argument("--no-onnx", action="store_true", help="skip ONNX Runtime")
+    parser.add_argument("--baseline", help="text mode: a second zoo binary run against PyTorch in the same rounds")
     args = parser.parse_args()
     if args.vision:
         return run_vision(args)
@@ -239,6 +269,8 @@ def main():
         # speed reaches both figures of a pair; which one goes first alternates too, so neither
         # always runs on a machine the other has just warmed.
         pairs = [(zoo["sentences_per_second"], torch_rate)]
+        if args.baseline:
+            return compare_builds(args, home, sentences_file, model, sentences)
         for index in range(1, args.pairs):
             if index % 2:
                 torch_rate = run_torch(args, model, sentences)
