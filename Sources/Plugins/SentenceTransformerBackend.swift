@@ -27,6 +27,8 @@ public struct NativeSentenceEncoder: TextEncoder {
     public let tokenizer: any TextTokenizer
     /// The transformer with its pooling.
     public let model: SentenceEncoderModel
+    /// Fewest sequences per thread for a batch to be split over the threads.
+    static let sequencesPerThread = 8
 
     /// Loads `folder` for `backend`, checking that config.json's model_type is one it reads.
     init(folder: URL, backend: SentenceTransformerBackend) throws {
@@ -60,7 +62,7 @@ public struct NativeSentenceEncoder: TextEncoder {
 
     public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
 
-    /// Encodes `ids`. With several threads and a batch of at least 8 sequences per thread,
+    /// Encodes `ids`. With several threads and a batch of at least ``sequencesPerThread`` (8) per thread,
     /// the batch is split by token count and each share runs on its own thread with
     /// single-threaded BLAS (``DataParallel``); otherwise one pass uses multi-threaded BLAS.
     public func encode(ids: [[Int32]]) throws -> TextEncoding {
@@ -90,7 +92,7 @@ public struct NativeSentenceEncoder: TextEncoder {
             return Tensor.stackingRows(parts, rows: ids.count, width: model.width)
         }
         let shares = batches.flatMap { batch -> [Range<Int>] in
-            guard batch.count >= 8 * threads else { return [batch] }
+            guard batch.count >= Self.sequencesPerThread * threads else { return [batch] }
             return DataParallel.split(lengths: ids[batch].map(\.count), parts: threads).map {
                 (batch.lowerBound + $0.lowerBound)..<(batch.lowerBound + $0.upperBound)
             }
@@ -117,7 +119,7 @@ public struct NativeSentenceEncoder: TextEncoder {
     ) throws -> Part {
         let threads = ComputeThreads.count
         do {
-            guard threads > 1, ids.count >= 8 * threads, !ComputeThreads.isInsideParallelRegion else {
+            guard threads > 1, ids.count >= Self.sequencesPerThread * threads, !ComputeThreads.isInsideParallelRegion else {
                 return try body(ids)
             }
             return join(try DataParallel.map(lengths: ids.map(\.count), parts: threads) { try body(Array(ids[$0])) })

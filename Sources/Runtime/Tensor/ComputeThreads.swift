@@ -110,6 +110,14 @@ public enum ParallelRows {
         }
     }
 
+    /// How many workers a loop over `items` independent items should use with ``run(workers:_:)``:
+    /// ``ComputeThreads/count`` (at most `items`), or 1 inside a parallel region, where the
+    /// loop then runs in order on the calling thread. (Dispatch would serialise a nested loop
+    /// too, but worker by worker: a strided order over the items.)
+    public static func workers(for items: Int) -> Int {
+        ComputeThreads.isInsideParallelRegion ? 1 : max(1, min(ComputeThreads.count, items))
+    }
+
     /// Calls `body(worker)` for every worker in `0..<workers` on Dispatch's pool and waits.
     ///
     /// `concurrentPerform` wants a `@Sendable` closure, but it returns only after every call

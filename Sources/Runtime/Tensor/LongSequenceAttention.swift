@@ -50,7 +50,7 @@ public struct LongSequenceAttention: Sendable {
         guard sequences > 0, length > 0 else { return }
         let items = sequences * heads
         // Inside another parallel region (a batch already split across threads) run inline.
-        let workers = ComputeThreads.isInsideParallelRegion ? 1 : min(ComputeThreads.count, items)
+        let workers = ParallelRows.workers(for: items)
         // 1/√d for the scaled dot product, and log₂e so that exp(x) becomes 2^x.
         let alpha = 1.442_695_04 / Float(headWidth).squareRoot()
         let run = { (worker: Int, workerCount: Int) in

@@ -46,12 +46,11 @@ public struct PackedAttention: Sendable {
         let longest = sequences.map(\.count).max() ?? 0
         guard longest > 0 else { return }
         let items = sequences.count * heads
-        // Inside a parallel region (a `DataParallel` share) the loop stays on this thread, one
-        // sequence's heads after another. A nested `ParallelRows.run` also ran on this thread,
-        // as Dispatch serialises nested loops, but as two strided passes, even heads then odd
-        // ones, each touching every other pair of lines of every Q/K/V row: attention took 3.2%
-        // of `zoo bench encode`'s time that way against 2.7% sequence by sequence.
-        let workers = ComputeThreads.isInsideParallelRegion ? 1 : min(ComputeThreads.count, items)
+        // Inside a parallel region (a `DataParallel` share) one worker: one sequence's heads
+        // after another. A nested run gave two strided passes, even heads then odd ones, each
+        // touching every other pair of lines of every Q/K/V row: attention took 3.2% of
+        // `zoo bench encode`'s time that way against 2.7% sequence by sequence.
+        let workers = ParallelRows.workers(for: items)
         let scale = 1 / Float(headWidth).squareRoot()
         let rowStride = Self.paddedLength(longest)
         let run = { (worker: Int, workerCount: Int) in
