@@ -1,5 +1,7 @@
-// The kernels' bodies, included once per instruction set by kernels_*.c with VL (lanes per
-// vector) and KERNEL(name) (the suffixed name) defined. See include/zoo_vector_kernels.h.
+// The kernels' bodies, included once per instruction set by kernels_*.c with ZOO_ISA_LANES,
+// ZOO_FUSED and KERNEL(name) (the suffixed name) defined. Vectors have VL = 16 lanes on every
+// instruction set and each multiply-add is written out (kernels_math.h), so the copies give the
+// same bits. See include/zoo_vector_kernels.h.
 #include "kernels_math.h"
 
 KERNEL_EXPORT void KERNEL(zoo_bias_gelu_rows)(float *values, long rows, long width, const float *bias, int tanh_form) {
@@ -100,15 +102,15 @@ INLINE void row_statistics(const float *line, long width, float epsilon, float *
     for (i = 0; i + 4 * VL <= width; i += 4 * VL) {
         vf d0 = loadv(line + i) - mean, d1 = loadv(line + i + VL) - mean;
         vf d2 = loadv(line + i + 2 * VL) - mean, d3 = loadv(line + i + 3 * VL) - mean;
-        q0 += d0 * d0, q1 += d1 * d1, q2 += d2 * d2, q3 += d3 * d3;
+        q0 = fmav(d0, d0, q0), q1 = fmav(d1, d1, q1), q2 = fmav(d2, d2, q2), q3 = fmav(d3, d3, q3);
     }
     for (; i + VL <= width; i += VL) {
         vf d = loadv(line + i) - mean;
-        q0 += d * d;
+        q0 = fmav(d, d, q0);
     }
     if (i < width) {
         vf d = load_partial(line + i, width - i, mean) - mean;
-        q0 += d * d;
+        q0 = fmav(d, d, q0);
     }
     *mean_out = mean;
     *inverse_out = 1.0f / sqrtf(hsum((q0 + q1) + (q2 + q3)) / (float)width + epsilon);
@@ -127,10 +129,13 @@ KERNEL_EXPORT void KERNEL(zoo_normalized_projection_rows)(
         float *target = output + row * out_width;
         long i = 0;
         for (; i + VL <= out_width; i += VL) {
-            vf centred = loadv(first + i) + loadv(second + i) - mean * loadv(sums + i);
-            storev(target + i, centred * inverse + loadv(constant + i));
+            vf centred = fmav(splat(-mean), loadv(sums + i), loadv(first + i) + loadv(second + i));
+            storev(target + i, fmav(centred, splat(inverse), loadv(constant + i)));
         }
-        for (; i < out_width; i++) target[i] = (first[i] + second[i] - mean * sums[i]) * inverse + constant[i];
+        for (; i < out_width; i++) {
+            float centred = fmas(-mean, sums[i], first[i] + second[i]);
+            target[i] = fmas(centred, inverse, constant[i]);
+        }
     }
 }
 
@@ -145,12 +150,12 @@ KERNEL_EXPORT void KERNEL(zoo_layer_norm_rows)(float *hidden, long rows, long wi
         long i;
         for (i = 0; i + VL <= width; i += VL) {
             vf x = loadv(line + i);
-            storev(target + i, (x - mean) * inverse * loadv(weight + i) + loadv(bias + i));
+            storev(target + i, fmav((x - mean) * inverse, loadv(weight + i), loadv(bias + i)));
             if (addend) storev(line + i, x + loadv(addend + i));
         }
         for (; i < width; i++) {
             float x = line[i];
-            target[i] = (x - mean) * inverse * weight[i] + bias[i];
+            target[i] = fmas((x - mean) * inverse, weight[i], bias[i]);
             if (addend) line[i] = x + addend[i];
         }
     }
@@ -159,9 +164,18 @@ KERNEL_EXPORT void KERNEL(zoo_layer_norm_rows)(float *hidden, long rows, long wi
 // Attention of one short sequence and head runs on transposed scores: St[j][i] (key j, query
 // i), so that for VL queries at once the softmax over keys is element-wise across L vectors (no
 // horizontal maxima or sums), no key padding or -inf masking is needed, and both products keep
-// eight or sixteen independent accumulators. Rows past the last are clamped to it (computed,
-// never stored).
+// independent accumulators. Rows past the last are clamped to it (computed, never stored). Each
+// score and output value is one sequential sum (over the head's columns, then over the keys),
+// so how many rows and columns a step covers does not change its bits: AVX-512 takes 8 rows and
+// two vectors of columns a step (32 zmm accumulators' worth), the narrower copies 4 rows and one
+// vector, which fit their 16 registers.
+#if ZOO_ISA_LANES == 16
 #define ATTENTION_ROWS 8
+#define VALUE_VECTORS 2
+#else
+#define ATTENTION_ROWS 4
+#define VALUE_VECTORS 1
+#endif
 
 INLINE void clamped_rows(const float *base, long stride, long first, long rows, const float *out[ATTENTION_ROWS]) {
     for (long r = 0; r < ATTENTION_ROWS; r++) out[r] = base + (first + r < rows ? first + r : rows - 1) * stride;
@@ -171,13 +185,25 @@ INLINE void clamped_rows(const float *base, long stride, long first, long rows, 
 // queries (qt: head_width rows of `padded` floats).
 INLINE void transposed_scores(const float *const k[ATTENTION_ROWS], const float *qt, long padded, long head_width,
                               vf s[ATTENTION_ROWS]) {
+#if ATTENTION_ROWS == 8
     vf s0 = splat(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
     for (long d = 0; d < head_width; d++) {
         vf q = loadv(qt + d * padded);
-        s0 += k[0][d] * q, s1 += k[1][d] * q, s2 += k[2][d] * q, s3 += k[3][d] * q;
-        s4 += k[4][d] * q, s5 += k[5][d] * q, s6 += k[6][d] * q, s7 += k[7][d] * q;
+        s0 = fmav(splat(k[0][d]), q, s0), s1 = fmav(splat(k[1][d]), q, s1);
+        s2 = fmav(splat(k[2][d]), q, s2), s3 = fmav(splat(k[3][d]), q, s3);
+        s4 = fmav(splat(k[4][d]), q, s4), s5 = fmav(splat(k[5][d]), q, s5);
+        s6 = fmav(splat(k[6][d]), q, s6), s7 = fmav(splat(k[7][d]), q, s7);
     }
     s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3, s[4] = s4, s[5] = s5, s[6] = s6, s[7] = s7;
+#else
+    vf s0 = splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (long d = 0; d < head_width; d++) {
+        vf q = loadv(qt + d * padded);
+        s0 = fmav(splat(k[0][d]), q, s0), s1 = fmav(splat(k[1][d]), q, s1);
+        s2 = fmav(splat(k[2][d]), q, s2), s3 = fmav(splat(k[3][d]), q, s3);
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+#endif
 }
 
 // Output rows i..i+7 (`rows` of them stored), `vectors` (1 or 2) vectors of columns from
@@ -196,8 +222,8 @@ INLINE void weighted_values(const float *scores, long padded, long length, long 
         vf v1 = vectors == 2 ? loadv(v + VL) : v0;
         for (long r = 0; r < ATTENTION_ROWS; r++) {
             float w = p[lane[r]];
-            a[r] += w * v0;
-            if (vectors == 2) b[r] += w * v1;
+            a[r] = fmav(splat(w), v0, a[r]);
+            if (vectors == 2) b[r] = fmav(splat(w), v1, b[r]);
         }
     }
     for (long r = 0; r < rows; r++) {
@@ -208,7 +234,7 @@ INLINE void weighted_values(const float *scores, long padded, long length, long 
     }
 }
 
-#if VL == 16
+#if ZOO_ISA_LANES == 16
 // Transposes 16 vectors in place (block[a][b] becomes block[b][a]): 32-bit, then 64-bit
 // interleaves, then two rounds of 128-bit lane shuffles.
 INLINE void transpose_16x16(__m512 block[16]) {
@@ -247,7 +273,7 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
     // zero past the last query.
     float *qt = keys;
     long transposed = 0;
-#if VL == 16
+#if ZOO_ISA_LANES == 16
     // 16 × 16 blocks through registers: a tenth of the time of the scalar loop's 4-byte stores.
     for (; transposed + 16 <= head_width; transposed += 16) {
         for (long i = 0; i < padded; i += 16) {
@@ -299,7 +325,7 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
     }
     for (long i = 0; i < length; i += ATTENTION_ROWS) {
         long column = 0;
-        for (; column + 2 * VL <= head_width; column += 2 * VL)
+        for (; VALUE_VECTORS == 2 && column + 2 * VL <= head_width; column += 2 * VL)
             weighted_values(scores, padded, length, i, value, stride, column, 2, inverses, output, output_stride);
         for (; column + VL <= head_width; column += VL)
             weighted_values(scores, padded, length, i, value, stride, column, 1, inverses, output, output_stride);
@@ -308,9 +334,13 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
             long last = i + ATTENTION_ROWS < length ? i + ATTENTION_ROWS : length;
             for (long r = i; r < last; r++) {
                 float sum = 0.0f;
-                for (long j = 0; j < length; j++) sum += scores[j * padded + r] * value[j * stride + column];
+                for (long j = 0; j < length; j++) sum = fmas(scores[j * padded + r], value[j * stride + column], sum);
                 output[r * output_stride + column] = sum * inverses[r];
             }
         }
     }
 }
+
+#if ZOO_ISA_LANES != 16
+#include "packed_narrow.h"
+#endif

@@ -12,7 +12,9 @@
                                    long, float, float *, float *, float *, long);                \
     void zoo_normalized_projection_rows_##suffix(const float *, long, long, float, const float *, \
                                                  const int *, const float *, const int *,       \
-                                                 const float *, const float *, long, float *);
+                                                 const float *, const float *, long, float *);       \
+    void zoo_packed_linear_activated_##suffix(const float *, long, long, const float *, long,   \
+                                              const float *, const float *, float *, int);
 
 ZOO_KERNEL_DECLARATIONS(generic)
 #if defined(__x86_64__)

@@ -1,25 +1,24 @@
-// Linear layers over weights packed once into 32-column panels, with an AVX-512 kernel; see
-// include/zoo_vector_kernels.h. On CPUs without AVX-512 zoo_packed_linear_available() is 0 and
-// callers use BLAS instead.
+// Packing of linear weights into panels, and the AVX-512 packed linear kernel (32-column panels,
+// 8 × 32 tiles); the AVX2 and baseline kernels are in packed_narrow.h. See
+// include/zoo_vector_kernels.h.
 #include "zoo_vector_kernels.h"
+#include "kernels_internal.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define PANEL 32
-
-long zoo_packed_weights_count(long out_features, long in_features) {
-    return (out_features + PANEL - 1) / PANEL * PANEL * in_features;
+long zoo_packed_weights_count_for(long out_features, long in_features, int panel) {
+    return (out_features + panel - 1) / panel * panel * in_features;
 }
 
-void zoo_pack_weights(const float *weight, long out_features, long in_features, float *packed) {
-    long panels = (out_features + PANEL - 1) / PANEL;
-    for (long p = 0; p < panels; p++) {
-        float *panel = packed + p * in_features * PANEL;
+void zoo_pack_weights_for(const float *weight, long out_features, long in_features, int panel_width, float *packed) {
+    long panel_count = (out_features + panel_width - 1) / panel_width;
+    for (long p = 0; p < panel_count; p++) {
+        float *panel = packed + p * in_features * panel_width;
         for (long k = 0; k < in_features; k++) {
-            for (long j = 0; j < PANEL; j++) {
-                long row = p * PANEL + j;
-                panel[k * PANEL + j] = row < out_features ? weight[row * in_features + k] : 0.0f;
+            for (long j = 0; j < panel_width; j++) {
+                long row = p * panel_width + j;
+                panel[k * panel_width + j] = row < out_features ? weight[row * in_features + k] : 0.0f;
             }
         }
     }
@@ -28,15 +27,13 @@ void zoo_pack_weights(const float *weight, long out_features, long in_features, 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-int zoo_packed_linear_available(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && zoo_vector_kernels_lanes() == 16;
-}
-
 #pragma clang attribute push(__attribute__((target("avx512f,avx512dq,fma"))), apply_to = function)
 
+#define PANEL 32
+#define ZOO_ISA_LANES 16
+#define ZOO_FUSED 1
 #include "packed_tile.h"
 _Static_assert(PANEL == ZOO_PANEL, "the packing and the tile agree on the panel width");
-#define VL 16
 #include "kernels_math.h"
 
 // Rows [0, rows) (rows <= 8) × one 32-column panel (`columns` <= 32 of them kept).
@@ -74,9 +71,10 @@ static inline __attribute__((always_inline)) void tile(
     }
 }
 
-void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,
-                                 long out_features, const float *bias, const float *residual, float *output,
-                                 int activation) {
+KERNEL_EXPORT void zoo_packed_linear_activated_avx512(const float *input, long rows, long in_features,
+                                                      const float *packed, long out_features, const float *bias,
+                                                      const float *residual, float *output, int activation) {
+    if (rows <= 0 || out_features <= 0) return;
     long panels = (out_features + PANEL - 1) / PANEL;
     // Many rows of a short product go in chunks whose input (about 1 MiB) stays in L2 while
     // every panel passes over it; a DINOv2 batch of 8 images (2,056 rows) per thread ran 127
@@ -126,28 +124,6 @@ void zoo_packed_linear_activated(const float *input, long rows, long in_features
     }
 }
 
-void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
-                       long out_features, const float *bias, const float *residual, float *output) {
-    zoo_packed_linear_activated(input, rows, in_features, packed, out_features, bias, residual, output, 0);
-}
-
 #pragma clang attribute pop
-
-#else
-
-int zoo_packed_linear_available(void) { return 0; }
-
-void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,
-                                 long out_features, const float *bias, const float *residual, float *output,
-                                 int activation) {
-    (void)input, (void)rows, (void)in_features, (void)packed, (void)out_features, (void)bias,
-        (void)residual, (void)output, (void)activation;
-}
-
-void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
-                       long out_features, const float *bias, const float *residual, float *output) {
-    (void)input, (void)rows, (void)in_features, (void)packed, (void)out_features, (void)bias,
-        (void)residual, (void)output;
-}
 
 #endif

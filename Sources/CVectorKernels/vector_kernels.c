@@ -5,20 +5,29 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
-#define TABLE(suffix, width)                                                                   \
+#define TABLE(suffix, width, panel, fuses)                                                          \
     {                                                                                          \
         .lanes = width, .bias_gelu_rows = zoo_bias_gelu_rows_##suffix,                         \
         .softmax_rows = zoo_softmax_rows_##suffix, .exp2_row = zoo_exp2_row_##suffix,          \
         .layer_norm_rows = zoo_layer_norm_rows_##suffix,                                       \
         .attend_short = zoo_attend_short_##suffix,                                             \
         .normalized_projection_rows = zoo_normalized_projection_rows_##suffix,                 \
+        .panel_width = panel, .packed_linear_activated = zoo_packed_linear_activated_##suffix, \
+        .fused = fuses,                                                                        \
     }
 
-static const zoo_vector_kernel_table generic_table = TABLE(generic, 4);
+// kernels_generic.c fuses multiply-adds under the same condition.
+#if defined(__aarch64__) || defined(__FMA__)
+#define GENERIC_FUSED 1
+#else
+#define GENERIC_FUSED 0
+#endif
+static const zoo_vector_kernel_table generic_table = TABLE(generic, 4, 16, GENERIC_FUSED);
 #if defined(__x86_64__)
-static const zoo_vector_kernel_table avx2_table = TABLE(avx2, 8);
-static const zoo_vector_kernel_table avx512_table = TABLE(avx512, 16);
+static const zoo_vector_kernel_table avx2_table = TABLE(avx2, 8, 16, 1);
+static const zoo_vector_kernel_table avx512_table = TABLE(avx512, 16, 32, 1);
 #endif
 
 const zoo_vector_kernel_table *zoo_vector_kernels_with_lanes(int lanes) {
@@ -36,15 +45,28 @@ const zoo_vector_kernel_table *zoo_vector_kernels_with_lanes(int lanes) {
     }
 }
 
-static const zoo_vector_kernel_table *choose(void) {
-    const char *wanted = getenv("ZOO_VECTOR_LANES");
-    if (wanted && *wanted) {
-        const zoo_vector_kernel_table *table = zoo_vector_kernels_with_lanes(atoi(wanted));
-        if (table) return table;
+int zoo_vector_kernels_widest_lanes(void) {
+    static const int widths[] = {16, 8, 4};
+    for (int i = 0; i < 3; i++) {
+        if (zoo_vector_kernels_with_lanes(widths[i])) return widths[i];
     }
-    const zoo_vector_kernel_table *table = zoo_vector_kernels_with_lanes(16);
-    if (!table) table = zoo_vector_kernels_with_lanes(8);
-    return table ? table : &generic_table;
+    return 4;
+}
+
+int zoo_vector_kernels_requested_lanes(void) {
+    const char *wanted = getenv("ZOO_VECTOR_LANES");
+    if (!wanted || !*wanted) return 0;
+    if (!strcmp(wanted, "16")) return zoo_vector_kernels_with_lanes(16) ? 16 : -2;
+    if (!strcmp(wanted, "8")) return zoo_vector_kernels_with_lanes(8) ? 8 : -2;
+    if (!strcmp(wanted, "4")) return 4;
+    return -1;
+}
+
+static const zoo_vector_kernel_table *choose(void) {
+    int requested = zoo_vector_kernels_requested_lanes();
+    // A value that cannot be honoured falls back to the widest copy here; the zoo command line
+    // refuses it before any kernel runs (exit 64).
+    return zoo_vector_kernels_with_lanes(requested > 0 ? requested : zoo_vector_kernels_widest_lanes());
 }
 
 static _Atomic(const zoo_vector_kernel_table *) chosen = NULL;
@@ -89,4 +111,28 @@ void zoo_normalized_projection_rows(const float *input, long rows, long width, f
                                     const float *constant, long out_width, float *output) {
     active()->normalized_projection_rows(input, rows, width, epsilon, first_table, first_index, second_table,
                                          second_index, sums, constant, out_width, output);
+}
+
+int zoo_packed_panel_width(void) { return active()->panel_width; }
+
+long zoo_packed_weights_count(long out_features, long in_features) {
+    return zoo_packed_weights_count_for(out_features, in_features, active()->panel_width);
+}
+
+void zoo_pack_weights(const float *weight, long out_features, long in_features, float *packed) {
+    zoo_pack_weights_for(weight, out_features, in_features, active()->panel_width, packed);
+}
+
+int zoo_packed_linear_available(void) { return 1; }
+
+void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,
+                                 long out_features, const float *bias, const float *residual, float *output,
+                                 int activation) {
+    active()->packed_linear_activated(input, rows, in_features, packed, out_features, bias, residual, output,
+                                      activation);
+}
+
+void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
+                       long out_features, const float *bias, const float *residual, float *output) {
+    active()->packed_linear_activated(input, rows, in_features, packed, out_features, bias, residual, output, 0);
 }

@@ -26,6 +26,11 @@ enum ZooMain {
         // encoding allocate the same large arrays every step, and fresh mappings cost a page
         // fault per 4 KiB each time.
         MemoryTuning.keepFreedMemory()
+        // A forced kernel copy this CPU cannot run, or a value that is no width, is refused
+        // before any kernel is chosen.
+        if let problem = KernelPath.validate(ProcessInfo.processInfo.environment) {
+            fail(problem.description, code: ZooError.Kind.usage.rawValue)
+        }
         BLASCore.prepare()
         BuiltinBackends.bootstrap()
         do {

@@ -1,19 +1,30 @@
 #ifndef ZOO_VECTOR_KERNELS_H
 #define ZOO_VECTOR_KERNELS_H
 
-/// Element-wise and row-wise kernels of the encoders' forward passes, written once with 16-lane
-/// vector types (kernels_body.h) and compiled for AVX-512, AVX2 with FMA, and the baseline
+/// The encoders' linear layers (over weights packed once) and their element-wise and row-wise
+/// kernels, written once with 16-lane vector types (kernels_body.h, packed_narrow.h; the AVX-512
+/// linear kernel in packed_linear.c) and compiled for AVX-512, AVX2 with FMA, and the baseline
 /// instruction set; each call runs the copy for the best set the CPU supports. Swift code is
 /// compiled for baseline x86-64 only, so these loops run 2-4x faster here than the same loops in
 /// Swift. Each kernel runs on the calling thread; callers split rows across threads.
 ///
-/// The formulas are those of Runtime's FastMath: the same polynomials, so results agree with the
-/// Swift versions to a few units in the last place.
+/// Every copy computes each value in the same order with the same roundings (kernels_math.h):
+/// the AVX-512 and AVX2 copies give the same bits, as does the baseline copy where the target
+/// fuses multiply-adds (aarch64); on x86-64 the baseline copy rounds products separately. No
+/// value depends on how many rows a call has. The formulas are those of Runtime's FastMath.
 
 /// Lanes per vector of the copy in use: 16 (AVX-512), 8 (AVX2 with FMA) or 4 (baseline). The
 /// widest the CPU supports, unless the environment variable ZOO_VECTOR_LANES names another one
 /// the CPU supports (read on first use), for benchmarks and tests.
 int zoo_vector_kernels_lanes(void);
+
+/// The widest copy this CPU runs: 16, 8 or 4.
+int zoo_vector_kernels_widest_lanes(void);
+
+/// What ZOO_VECTOR_LANES asks for: 0 when unset or empty; 16, 8 or 4 when it names a copy this
+/// CPU runs; -2 when it names a copy this CPU cannot run; -1 for any other value. The kernels
+/// use the widest copy in the last two cases; the command line refuses them.
+int zoo_vector_kernels_requested_lanes(void);
 
 /// One instruction set's copy of every kernel below; the functions have the same contracts.
 typedef struct zoo_vector_kernel_table {
@@ -31,6 +42,14 @@ typedef struct zoo_vector_kernel_table {
                                        const float *second_table, const int *second_index,
                                        const float *sums, const float *constant, long out_width,
                                        float *output);
+    /// Output columns per weight panel of this copy's packed linear kernel (32 or 16).
+    int panel_width;
+    void (*packed_linear_activated)(const float *input, long rows, long in_features, const float *packed,
+                                    long out_features, const float *bias, const float *residual,
+                                    float *output, int activation);
+    /// 1 when this copy fuses each multiply-add (one rounding): then its results are the same
+    /// bits as every other fused copy's.
+    int fused;
 } zoo_vector_kernel_table;
 
 /// The copy with `lanes` lanes per vector (16, 8 or 4), or NULL when this CPU cannot run it.
@@ -77,22 +96,30 @@ void zoo_normalized_projection_rows(const float *input, long rows, long width, f
                                     const float *second_table, const int *second_index, const float *sums,
                                     const float *constant, long out_width, float *output);
 
-/// Floats of a weight `[out_features, in_features]` packed by zoo_pack_weights: whole 32-row
+/// Output columns per weight panel of the copy in use (32 for AVX-512, 16 otherwise).
+int zoo_packed_panel_width(void);
+
+/// Floats of a weight `[out_features, in_features]` packed in panels of `panel` outputs: whole
 /// panels, the last one padded with zeros.
+long zoo_packed_weights_count_for(long out_features, long in_features, int panel);
+
+/// Packs a PyTorch-layout weight `[out_features, in_features]` into panels of `panel` outputs,
+/// each `in_features` steps of `panel` floats, for a table's packed_linear_activated.
+void zoo_pack_weights_for(const float *weight, long out_features, long in_features, int panel, float *packed);
+
+/// zoo_packed_weights_count_for with the panel width of the copy in use.
 long zoo_packed_weights_count(long out_features, long in_features);
 
-/// Packs a PyTorch-layout weight `[out_features, in_features]` into 32-output panels, each
-/// `in_features` steps of 32 floats, for zoo_packed_linear.
+/// zoo_pack_weights_for with the panel width of the copy in use, for zoo_packed_linear.
 void zoo_pack_weights(const float *weight, long out_features, long in_features, float *packed);
 
-/// 1 when zoo_packed_linear can run here (AVX-512, and ZOO_VECTOR_LANES not asking for fewer
-/// lanes); 0 otherwise, and callers use BLAS.
+/// 1: every copy has a packed linear kernel.
 int zoo_packed_linear_available(void);
 
 /// output[r] = input[r] · Wᵀ + bias + residual[r] for `rows` rows, on the calling thread, with W
 /// packed by zoo_pack_weights. `bias` and `residual` may be NULL; `residual` may equal `output`
-/// (rows `out_features` apart); `output` must not overlap `input`. Only when
-/// zoo_packed_linear_available() is 1.
+/// (rows `out_features` apart); `output` must not overlap `input`. Each value is the bias (or 0),
+/// then one fused multiply-add per input feature in order, then the residual.
 void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
                        long out_features, const float *bias, const float *residual, float *output);
 

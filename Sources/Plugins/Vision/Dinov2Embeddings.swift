@@ -17,7 +17,7 @@ struct Dinov2Embeddings: Sendable {
     let antialias: Bool
     /// `[width, channels · patch²]`: the convolution kernel `[width, channels, patch, patch]`
     /// flattened, so that it multiplies unfolded patch rows.
-    let projectionWeight: Tensor
+    let projection: PackedLinear
     let projectionBias: Tensor
     let classToken: Tensor
     /// `[registers, width]`; empty without registers.
@@ -34,9 +34,9 @@ struct Dinov2Embeddings: Sendable {
         patchSize = p
         gridSide = config.positionGridSide
         antialias = config.antialiasedPositionInterpolation
-        projectionWeight = try weights.tensor(
+        projection = PackedLinear(weight: try weights.tensor(
             "embeddings.patch_embeddings.projection.weight", shape: [d, config.channels, p, p]
-        ).reshaped([d, config.channels * p * p])
+        ).reshaped([d, config.channels * p * p]))
         projectionBias = try weights.tensor("embeddings.patch_embeddings.projection.bias", shape: [d])
         classToken = try weights.tensor("embeddings.cls_token", shape: [1, 1, d]).reshaped([d])
         if config.registerCount > 0 {
@@ -97,9 +97,7 @@ struct Dinov2Embeddings: Sendable {
         TensorKernels.unfoldPatches(
             pixels, images: images, channels: channels, height: height, width: imageWidth,
             patchSize: patchSize, output: unfolded)
-        BLAS.linear(
-            input: unfolded, rows: patchRows, inFeatures: unfoldedWidth,
-            weight: projectionWeight.baseAddress, outFeatures: width, bias: nil, output: projected)
+        projection(input: unfolded, rows: patchRows, bias: nil, output: projected)
 
         let positions = positions(gridHeight: gridHeight, gridWidth: gridWidth)
         let registers = registerCount

@@ -15,11 +15,12 @@ struct Dinov2FeedForward: Sendable {
     let width: Int
     /// The width between the two linear layers (after the SwiGLU gate).
     let hiddenWidth: Int
-    /// `[hiddenWidth, width]` for the MLP, `[2 · hiddenWidth, width]` (gate rows first) for SwiGLU.
-    let inputWeight: Tensor
+    /// `[hiddenWidth, width]` for the MLP, `[2 · hiddenWidth, width]` (gate rows first) for
+    /// SwiGLU, packed.
+    let input: PackedLinear
     let inputBias: Tensor
-    /// `[width, hiddenWidth]`, row `i` times the output scale's element `i`.
-    let outputWeight: Tensor
+    /// `[width, hiddenWidth]`, row `i` times the output scale's element `i`, packed.
+    let output: PackedLinear
     /// `[width]`, times the output scale; ``forward(_:rows:workspace:accumulatingOnto:)`` leaves
     /// it to the caller to add.
     let outputBias: Tensor
@@ -36,16 +37,18 @@ struct Dinov2FeedForward: Sendable {
         let (first, second) = config.usesSwiGLU ? ("weights_in", "weights_out") : ("fc1", "fc2")
         let expanded = config.usesSwiGLU ? 2 * h : h
         kind = config.usesSwiGLU ? .swiGLU : .mlp(config.activation)
-        inputWeight = try weights.tensor(root + first + ".weight", shape: [expanded, d])
+        input = PackedLinear(weight: try weights.tensor(root + first + ".weight", shape: [expanded, d]))
         inputBias = try weights.tensor(root + first + ".bias", shape: [expanded])
-        (outputWeight, outputBias) = Dinov2Layer.scaled(
+        let (outputWeight, scaledBias) = Dinov2Layer.scaled(
             weight: try weights.tensor(root + second + ".weight", shape: [d, h]),
             bias: try weights.tensor(root + second + ".bias", shape: [d]),
             by: outputScale)
+        output = PackedLinear(weight: outputWeight)
+        outputBias = scaledBias
     }
 
     /// The columns of the first linear layer's output.
-    var expandedWidth: Int { inputWeight.shape[0] }
+    var expandedWidth: Int { input.outFeatures }
 
     /// Runs the block on `rows` rows of `input` and adds the result, without ``outputBias``, to
     /// `target` (`rows × width`, not overlapping `input`).
@@ -54,25 +57,20 @@ struct Dinov2FeedForward: Sendable {
         accumulatingOnto target: UnsafeMutablePointer<Float>
     ) {
         let expanded = workspace.expanded
-        // The first bias joins the activation pass rather than being seeded before the GEMM.
-        BLAS.linear(
-            input: input, rows: rows, inFeatures: width,
-            weight: inputWeight.baseAddress, outFeatures: expandedWidth, bias: nil, output: expanded)
         let hidden: UnsafeMutablePointer<Float>
         switch kind {
         case .mlp(let form):
-            TensorKernels.biasGELU(
-                expanded, rows: rows, width: hiddenWidth, bias: inputBias.baseAddress, form: form)
+            // Bias and GELU in the kernel's epilogue, on each tile before its only store.
+            self.input(input: input, rows: rows, bias: inputBias.baseAddress, activation: form, output: expanded)
             hidden = expanded
         case .swiGLU:
+            // The bias joins the gating pass.
+            self.input(input: input, rows: rows, bias: nil, output: expanded)
             hidden = workspace.gated
             TensorKernels.biasSwiGLU(
                 expanded, rows: rows, hiddenWidth: hiddenWidth, bias: inputBias.baseAddress,
                 output: hidden)
         }
-        BLAS.linear(
-            input: hidden, rows: rows, inFeatures: hiddenWidth,
-            weight: outputWeight.baseAddress, outFeatures: width, bias: nil,
-            residual: target, output: target)
+        output(input: hidden, rows: rows, bias: nil, residual: target, output: target)
     }
 }

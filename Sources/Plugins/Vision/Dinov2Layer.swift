@@ -18,12 +18,13 @@ struct Dinov2Layer: Sendable {
     let epsilon: Float
     let norm1Weight: Tensor
     let norm1Bias: Tensor
-    /// Rows: query, key, value weights stacked, `[3D, D]`.
-    let qkvWeight: Tensor
+    /// Rows: query, key, value weights stacked, `[3D, D]`, packed.
+    let qkv: PackedLinear
     /// `[3D]`; zeros when the config has no qkv bias.
     let qkvBias: Tensor
-    /// `attention.output.dense.weight` with row `i` times `layer_scale1.lambda1[i]`, `[D, D]`.
-    let attentionOutputWeight: Tensor
+    /// `attention.output.dense.weight` with row `i` times `layer_scale1.lambda1[i]`, `[D, D]`,
+    /// packed.
+    let attentionOutput: PackedLinear
     /// `attention.output.dense.bias ⊙ layer_scale1.lambda1`, `[D]`.
     let attentionOutputBias: Tensor
     let norm2Weight: Tensor
@@ -54,13 +55,15 @@ struct Dinov2Layer: Sendable {
                 stackedBias += [Float](repeating: 0, count: d)
             }
         }
-        qkvWeight = Tensor(shape: [3 * d, d], scalars: stackedWeight)
+        qkv = PackedLinear(weight: Tensor(shape: [3 * d, d], scalars: stackedWeight))
         qkvBias = Tensor(shape: [3 * d], scalars: stackedBias)
         let scale1 = try weights.tensor(root + "layer_scale1.lambda1", shape: [d])
-        (attentionOutputWeight, attentionOutputBias) = Self.scaled(
+        let (outputWeight, outputBias) = Self.scaled(
             weight: try weights.tensor(root + "attention.output.dense.weight", shape: [d, d]),
             bias: try weights.tensor(root + "attention.output.dense.bias", shape: [d]),
             by: scale1)
+        attentionOutput = PackedLinear(weight: outputWeight)
+        attentionOutputBias = outputBias
         (norm2Weight, norm2Bias) = try weights.layerNorm(root + "norm2", width: d)
         let scale2 = try weights.tensor(root + "layer_scale2.lambda1", shape: [d])
         feedForward = try Dinov2FeedForward(weights: weights, root: root + "mlp.", config: config, outputScale: scale2)
@@ -90,17 +93,11 @@ struct Dinov2Layer: Sendable {
         let rows = images * length
         let normed = workspace.normed
         let qkv = workspace.qkv
-        BLAS.linear(
-            input: normed, rows: rows, inFeatures: width,
-            weight: qkvWeight.baseAddress, outFeatures: 3 * width, bias: qkvBias.baseAddress,
-            output: qkv)
+        self.qkv(input: normed, rows: rows, bias: qkvBias.baseAddress, output: qkv)
         attention(
             query: qkv, key: qkv + width, value: qkv + 2 * width, stride: 3 * width,
             sequences: images, length: length, output: workspace.context)
-        BLAS.linear(
-            input: workspace.context, rows: rows, inFeatures: width,
-            weight: attentionOutputWeight.baseAddress, outFeatures: width, bias: nil,
-            residual: hidden, output: hidden)
+        attentionOutput(input: workspace.context, rows: rows, bias: nil, residual: hidden, output: hidden)
         TensorKernels.layerNorm(
             hidden, rows: rows, width: width, weight: norm2Weight.baseAddress,
             bias: norm2Bias.baseAddress, epsilon: epsilon, output: normed,
