@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export SWIFT_BACKTRACE ?= enable=no
 ZOO := .build/release/zoo
 
-.PHONY: demo test fuzz build setup clean-home
+.PHONY: demo test test-paths fuzz fuzz-tokenizers build setup clean-home
 
 ## demo: install what is missing, build in release mode, and run the main job on the embedded default.
 demo: setup
@@ -15,6 +15,20 @@ test: setup
 	bash scripts/fetch_minilm.sh >/dev/null
 	swift build --build-tests
 	swift test
+
+## test-paths: after `make test`, every test again with each narrower kernel copy this CPU runs
+## forced (ZOO_VECTOR_LANES=8, then 4).
+test-paths: setup
+	bash scripts/test_kernel_paths.sh
+
+## fuzz-tokenizers: after `make test`, zoo's token ids against Hugging Face `tokenizers` on
+## TOKENIZER_FUZZ_COUNT seeded random strings per tokenizer, through every input path.
+TOKENIZER_FUZZ_COUNT ?= 3000
+TOKENIZER_FUZZ_SEED ?= 7
+fuzz-tokenizers: setup
+	python3 -m pip install -q --disable-pip-version-check tokenizers==0.23.3
+	python3 scripts/tokenizer_fuzz.py --zoo .build/debug/zoo --count $(TOKENIZER_FUZZ_COUNT) \
+		--seed $(TOKENIZER_FUZZ_SEED) --seconds 300 --minilm "$$(bash scripts/fetch_minilm.sh | tail -1)"
 
 ## fuzz: run the safetensors reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60

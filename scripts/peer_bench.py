@@ -194,7 +194,7 @@ def run_vision(args):
                     model(pixel_values=pixels)
                 best = min(best, time.perf_counter() - start)
     torch_rate = batches * args.batch / best
-    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ZOO_VECTOR_LANES", "ATEN_CPU_CAPABILITY")}
     print(f"DINOv2 ViT-S/14 (random weights), 224 px, batch {args.batch}, {args.threads} threads, "
           f"{batches * args.batch} images, best of {args.repeat}")
     print(f"environment {env}")
@@ -212,7 +212,7 @@ def compare_builds(args, home, sentences_file, model, sentences):
     """--baseline: each of --pairs rounds runs the baseline build, PyTorch, this build and PyTorch
     again (the two builds swap places every round), so both builds meet PyTorch in the same
     window; prints each round and both builds' median ratios."""
-    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ZOO_VECTOR_LANES", "ATEN_CPU_CAPABILITY")}
     print(f"model {args.name}, {args.n} captions, batch {args.batch}, {args.threads} threads, best of {args.repeat}; "
           f"baseline {args.baseline}, zoo {args.zoo}; environment {env}")
     rows = []
@@ -249,8 +249,16 @@ def main():
                         help="text mode: run zoo and PyTorch in this many pairs and report each pair's ratio")
     parser.add_argument("--target", type=float, default=1.5, help="ratio counted in the --pairs summary")
     parser.add_argument("--no-onnx", action="store_true", help="skip ONNX Runtime")
+    parser.add_argument("--isa", choices=["native", "avx2"], default="native",
+                        help="avx2: hold both sides to AVX2+FMA on any x86 CPU: zoo with ZOO_VECTOR_LANES=8 and "
+                             "OPENBLAS_CORETYPE=Haswell, PyTorch with ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2 "
+                             "and MKL_ENABLE_INSTRUCTIONS=AVX2 (set before torch is imported)")
     parser.add_argument("--baseline", help="text mode: a second zoo binary run against PyTorch in the same rounds")
     args = parser.parse_args()
+    if args.isa == "avx2":
+        # Inherited by the zoo processes and read by torch, oneDNN and MKL when torch loads.
+        os.environ.update({"ZOO_VECTOR_LANES": "8", "OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+                           "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"})
     if args.vision:
         return run_vision(args)
     if not args.model:
@@ -280,7 +288,7 @@ def main():
                 torch_rate = run_torch(args, model, sentences)
             pairs.append((zoo_rate, torch_rate))
     onnx = None if args.no_onnx else run_onnx(args, sentences)
-    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {k: os.environ.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ZOO_VECTOR_LANES", "ATEN_CPU_CAPABILITY")}
     zoo_rate = statistics.median(z for z, _ in pairs)
     torch_rate = statistics.median(t for _, t in pairs)
     print(f"model {args.name}, {len(sentences)} captions of 6-20 words, batch {args.batch}, {args.threads} threads, best of {args.repeat}")

@@ -20,6 +20,7 @@ Prints both pairs/s and the ratio zoo / PyTorch. Python is only the peer here.
 """
 import argparse
 import json
+import os
 import math
 import subprocess
 import tempfile
@@ -150,6 +151,9 @@ def main():
     parser.add_argument("--vision-tokens", type=int, default=50, help="1 CLS + patches")
     parser.add_argument("--text-width", type=int, default=384)
     parser.add_argument("--text-length", type=int, default=16)
+    parser.add_argument("--isa", choices=["native", "avx2"], default="native",
+                        help="avx2: zoo with ZOO_VECTOR_LANES=8 and OPENBLAS_CORETYPE=Haswell, PyTorch with "
+                             "ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2, MKL_ENABLE_INSTRUCTIONS=AVX2")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2)
@@ -157,6 +161,9 @@ def main():
     parser.add_argument("--dropout", type=float, default=0.1)
     parser.add_argument("--skip-zoo", action="store_true")
     args = parser.parse_args()
+    if args.isa == "avx2":
+        os.environ.update({"ZOO_VECTOR_LANES": "8", "OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+                           "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"})
     torch_rate = torch_pairs_per_second(args)
     print(f"pytorch: {torch_rate:.1f} pairs/s")
     if args.skip_zoo:

@@ -109,7 +109,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="zoo-tokenizer-fuzz-") as home:
         env = dict(os.environ, ZOO_HOME=home, SWIFT_BACKTRACE="enable=no")
         os.environ.update(env)
-        zoo = [args.zoo, "--home", home]
+        zoo = [args.zoo]
         subprocess.run(zoo + ["init"], check=True, capture_output=True)
         for index, (name, folder) in enumerate(encoders):
             if time.monotonic() - started > args.seconds:
@@ -143,7 +143,11 @@ def main() -> int:
             got: list[list[int]] = []
             for start in range(0, len(text_indices), args.per_process):
                 chunk = text_indices[start:start + args.per_process]
-                got += zoo_ids(zoo, name, [f"--text={texts[i]}" for i in chunk])
+                # A value that starts with '-' goes as --text=VALUE (else it reads as an option);
+                # others as two words ('=' and a following combining mark make one character).
+                arguments = [word for i in chunk
+                             for word in ([f"--text={texts[i]}"] if texts[i].startswith("-") else ["--text", texts[i]])]
+                got += zoo_ids(zoo, name, arguments)
             paths["--text"] = (text_indices, got)
 
             for path, (indices, ids) in paths.items():

@@ -30,6 +30,7 @@
 #include <immintrin.h>
 #endif
 #include <math.h>
+#include <stddef.h>
 
 #define INLINE static inline __attribute__((always_inline))
 

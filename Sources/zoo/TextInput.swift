@@ -9,6 +9,10 @@ struct TextItem: Sendable {
 
 /// Reads `--text` values or an `--input` file: one text per line, or JSON lines with `text`
 /// (and optional `id`). Lines are validated as UTF-8; a bad line is exit 65 naming it.
+///
+/// A text's characters are data: only a UTF-8 byte-order mark at the very start of the file is
+/// dropped, and a line's final CR (CRLF files). Every other character, U+FEFF included, reaches
+/// the tokenizer as written (scripts/tokenizer_fuzz.py checks this against `tokenizers`).
 enum TextInput {
     static func items(texts: [String], input: String?) throws -> [TextItem] {
         switch (texts.isEmpty, input) {
@@ -35,7 +39,8 @@ enum TextInput {
                 throw ZooError(.io, "cannot read '\(path)': \(error.localizedDescription)")
             }
         }
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
+        var lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var items: [TextItem] = []
         items.reserveCapacity(lines.count)
@@ -54,19 +59,55 @@ enum TextInput {
         return items
     }
 
+    /// The fields of a JSON line. (JSONDecoder, not JSONSerialization: on Linux the latter drops
+    /// a raw U+FEFF at the start of a string value.)
+    private struct Line: Decodable {
+        /// nil when the field is missing or not a string.
+        var text: String?
+        var id: Identifier?
+
+        enum CodingKeys: String, CodingKey { case text, id }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            text = try? container.decodeIfPresent(String.self, forKey: .text)
+            id = try container.decodeIfPresent(Identifier.self, forKey: .id)
+        }
+    }
+
+    /// A line's `id`: a string or a number, as written.
+    private enum Identifier: Decodable {
+        case text(String)
+        case number(String)
+        case other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(String.self) {
+                self = .text(value)
+            } else if let value = try? container.decode(Int.self) {
+                self = .number(String(value))
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(String(value))
+            } else {
+                self = .other
+            }
+        }
+    }
+
     private static func jsonItem(_ line: String, path: String, line number: Int) throws -> TextItem {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        let decoded: Line
+        do { decoded = try JSONDecoder().decode(Line.self, from: Data(line.utf8)) } catch {
             throw ZooError(.data, "'\(path)' line \(number) starts with '{' but is not a JSON object; fix the line or remove the brace")
         }
-        guard let text = object["text"] as? String else {
+        guard let text = decoded.text else {
             throw ZooError(.data, "'\(path)' line \(number) has no string field \"text\"")
         }
         let id: String
-        switch object["id"] {
-        case let value as String: id = value
-        case let value as NSNumber: id = value.stringValue
+        switch decoded.id {
+        case .text(let value), .number(let value): id = value
         case nil: id = String(number)
-        default: throw ZooError(.data, "'\(path)' line \(number): \"id\" must be a string or a number")
+        case .other: throw ZooError(.data, "'\(path)' line \(number): \"id\" must be a string or a number")
         }
         return TextItem(id: id, text: text)
     }

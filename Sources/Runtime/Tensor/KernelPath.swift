@@ -20,6 +20,12 @@ public enum KernelPath {
     /// Every width this CPU runs, widest first.
     public static var supported: [Int] { [16, 8, 4].filter { zoo_vector_kernels_with_lanes(Int32($0)) != nil } }
 
+    /// Whether the copy with `lanes` lanes fuses multiply-adds (then its results are the same
+    /// bits as every other fused copy's); false when this CPU cannot run it.
+    public static func fusesMultiplyAdds(lanes: Int) -> Bool {
+        zoo_vector_kernels_with_lanes(Int32(lanes))?.pointee.fused == 1
+    }
+
     /// A name for the copy with `lanes` lanes.
     public static func name(lanes: Int) -> String {
         switch lanes {
