@@ -10,7 +10,7 @@ private let dinoFixtures = URL(fileURLWithPath: #filePath)
 
 private let dinoModels = ["dinov2-tiny", "dinov2-swiglu", "dinov2-registers"]
 
-private func dinoFolder(_ model: String) -> URL {
+func dinoFolder(_ model: String) -> URL {
     dinoFixtures.appendingPathComponent("models/\(model)")
 }
 
@@ -21,7 +21,7 @@ private func storedTensor(_ file: SafeTensorsFile, _ name: String) throws -> Ten
 
 /// One of the README's two model inputs: `224` (china.jpg and coffee.webp from
 /// preprocess.safetensors, stacked) or `nonsquare` (inputs.safetensors).
-private func dinoInput(_ name: String) throws -> Tensor {
+func dinoInput(_ name: String) throws -> Tensor {
     switch name {
     case "224":
         let file = try SafeTensorsFile(url: dinoFixtures.appendingPathComponent("reference/preprocess.safetensors"))

@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import Plugins
 import Runtime
 import Testing
 
@@ -182,6 +183,39 @@ struct KernelPathIdentityTests {
             table.normalized_projection_rows(input, rows, width, 1e-12, tableA, firstIndex, tableB, secondIndex,
                                              sums, constant, outWidth, &output)
             return output
+        }
+    }
+}
+
+/// DINOv2 on zoo's packed linear layers: an image's tokens do not depend on the other images of
+/// its batch, on how the batch is split over threads, or on the thread count.
+@Suite("DINOv2: the same bits whatever the batching")
+struct Dinov2BatchingIdentityTests {
+    @Test("one batch of 5, images one by one, and 1, 2 or 3 threads give the same bits")
+    func batching() throws {
+        let encoder = try Dinov2Model(folder: dinoFolder("dinov2-registers"))
+        let one = try dinoInput("224")
+        let (channels, height, width) = (one.shape[1], one.shape[2], one.shape[3])
+        let size = channels * height * width
+        // Five different images: the fixture's pixels shifted and scaled.
+        var scalars: [Float] = []
+        for image in 0..<5 { scalars += one.scalars.prefix(size).map { $0 * (1 + 0.1 * Float(image)) - 0.05 * Float(image) } }
+        let batch = Tensor(shape: [5, channels, height, width], scalars: scalars)
+        let before = ComputeThreads.count
+        defer { ComputeThreads.set(before) }
+        ComputeThreads.set(1)
+        let reference = try encoder.encode(pixels: batch).tokens.scalars.map(\.bitPattern)
+        let perImage = reference.count / 5
+        for threads in [2, 3] {
+            ComputeThreads.set(threads)
+            let tokens = try encoder.encode(pixels: batch).tokens.scalars.map(\.bitPattern)
+            #expect(tokens == reference, "threads \(threads), lanes \(KernelPath.lanes)")
+        }
+        ComputeThreads.set(2)
+        for image in [0, 3] {
+            let single = Tensor(shape: [1, channels, height, width], scalars: Array(scalars[(image * size)..<((image + 1) * size)]))
+            let tokens = try encoder.encode(pixels: single).tokens.scalars.map(\.bitPattern)
+            #expect(tokens == Array(reference[(image * perImage)..<((image + 1) * perImage)]), "image \(image) alone, lanes \(KernelPath.lanes)")
         }
     }
 }
