@@ -24,6 +24,23 @@ void zoo_pack_weights_for(const float *weight, long out_features, long in_featur
     }
 }
 
+void zoo_pack_weights_strided_for(const float *weight, long out_features, long in_features, long row_stride,
+                                  long column_stride, int panel_width, float *packed) {
+    long panel_count = (out_features + panel_width - 1) / panel_width;
+    for (long p = 0; p < panel_count; p++) {
+        float *panel = packed + p * in_features * panel_width;
+        for (long j = 0; j < panel_width; j++) {
+            long row = p * panel_width + j;
+            if (row < out_features) {
+                const float *source = weight + row * row_stride;
+                for (long k = 0; k < in_features; k++) panel[k * panel_width + j] = source[k * column_stride];
+            } else {
+                for (long k = 0; k < in_features; k++) panel[k * panel_width + j] = 0.0f;
+            }
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 

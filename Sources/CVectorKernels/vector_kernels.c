@@ -136,3 +136,46 @@ void zoo_packed_linear(const float *input, long rows, long in_features, const fl
                        long out_features, const float *bias, const float *residual, float *output) {
     active()->packed_linear_activated(input, rows, in_features, packed, out_features, bias, residual, output, 0);
 }
+
+long zoo_attend_long_scratch_count(long length, long head_width) {
+    // The widest panel of any copy, so the scratch fits every table.
+    int panel = 32;
+    return 2 * length * head_width + zoo_packed_weights_count_for(length, head_width, panel) +
+           zoo_packed_weights_count_for(head_width, length, panel) + length * length + length;
+}
+
+void zoo_attend_long_with(const zoo_vector_kernel_table *table, const float *query, const float *key,
+                          const float *value, long stride, long length, long head_width, float scale, float *scratch,
+                          float *output, long output_stride) {
+    if (length <= 0 || head_width <= 0) return;
+    int panel = table->panel_width;
+    float *queries = scratch;
+    float *keys = queries + length * head_width;
+    float *values = keys + zoo_packed_weights_count_for(length, head_width, panel);
+    float *scores = values + zoo_packed_weights_count_for(head_width, length, panel);
+    float *context = scores + length * length;
+    float *sums = context + length * head_width;
+    // Scores in base-2 units: the queries carry scale · log2(e), so e^x becomes 2^x.
+    const float factor = scale * 1.44269504f;
+    for (long i = 0; i < length; i++) {
+        const float *row = query + i * stride;
+        for (long d = 0; d < head_width; d++) queries[i * head_width + d] = row[d] * factor;
+    }
+    zoo_pack_weights_strided_for(key, length, head_width, stride, 1, panel, keys);
+    table->packed_linear_activated(queries, length, head_width, keys, length, NULL, NULL, scores, 0);
+    for (long i = 0; i < length; i++) sums[i] = table->exp2_row(scores + i * length, length);
+    // Vₕᵀ as the weight of the second product: output feature d reads column d of Vₕ.
+    zoo_pack_weights_strided_for(value, head_width, length, 1, stride, panel, values);
+    table->packed_linear_activated(scores, length, length, values, head_width, NULL, NULL, context, 0);
+    for (long i = 0; i < length; i++) {
+        const float inverse = 1.0f / sums[i];
+        float *line = output + i * output_stride;
+        for (long d = 0; d < head_width; d++) line[d] = context[i * head_width + d] * inverse;
+    }
+}
+
+void zoo_attend_long(const float *query, const float *key, const float *value, long stride, long length,
+                     long head_width, float scale, float *scratch, float *output, long output_stride) {
+    zoo_attend_long_with(active(), query, key, value, stride, length, head_width, scale, scratch, output,
+                         output_stride);
+}

@@ -194,7 +194,8 @@ struct Dinov2ParityTests {
         }
         let expected = Tensor.scaledDotProductAttention(query: part(0), key: part(1), value: part(2), heads: heads)
         let ours = Tensor(shape: [sequences, length, width], scalars: output)
-        #expect(relativeDifference(ours, expected) <= 2e-6)
+        // The queries are rounded once more than the reference's, after scaling by scale · log₂e.
+        #expect(relativeDifference(ours, expected) <= 3e-6)
     }
 
     @Test("each image of a batch encodes as it would alone, split across threads or not")

@@ -120,7 +120,7 @@ struct KernelPathIdentityTests {
         }
     }
 
-    @Test("GELU, softmax, 2^x, LayerNorm, short attention and the normalised projection: every fused copy gives the same bits")
+    @Test("GELU, softmax, 2^x, LayerNorm, short and long attention, the normalised projection: every fused copy gives the same bits")
     func elementwiseAcrossCopies() {
         let tables = Self.fusedTables
         guard tables.count > 1 else { return }
@@ -170,6 +170,21 @@ struct KernelPathIdentityTests {
                     let base = rows.baseAddress!
                     table.attend_short(base, base + headWidth, base + 2 * headWidth, stride, length, headWidth,
                                        0.17, &scores, &keys, &output, headWidth)
+                }
+                return output
+            }
+        }
+        for length in [65, 130] {
+            let headWidth = 24, stride = 3 * headWidth
+            let qkv = Self.values(length * stride, seed: 79, scale: 2)
+            same("long attention, \(length) tokens") { table in
+                var scratch = [Float](repeating: .nan, count: zoo_attend_long_scratch_count(length, headWidth))
+                var output = [Float](repeating: 0, count: length * headWidth)
+                qkv.withUnsafeBufferPointer { rows in
+                    let base = rows.baseAddress!
+                    var copy = table
+                    zoo_attend_long_with(&copy, base, base + headWidth, base + 2 * headWidth, stride, length, headWidth,
+                                         0.2, &scratch, &output, headWidth)
                 }
                 return output
             }

@@ -107,6 +107,32 @@ long zoo_packed_weights_count_for(long out_features, long in_features, int panel
 /// each `in_features` steps of `panel` floats, for a table's packed_linear_activated.
 void zoo_pack_weights_for(const float *weight, long out_features, long in_features, int panel, float *packed);
 
+/// zoo_pack_weights_for for a weight whose element (row j, column k) is at
+/// `weight[j · row_stride + k · column_stride]`: a block of rows inside a wider matrix
+/// (column_stride 1), or a transposed one (row_stride 1).
+void zoo_pack_weights_strided_for(const float *weight, long out_features, long in_features, long row_stride,
+                                  long column_stride, int panel, float *packed);
+
+/// Floats of scratch that zoo_attend_long (with any table) needs for one sequence of `length`
+/// rows and one head.
+long zoo_attend_long_scratch_count(long length, long head_width);
+
+/// Scaled dot-product attention of one sequence and one head on the packed linear kernel, for
+/// sequences of any length: target[i] = softmax_j(q_i · k_j · scale) v_j. Q, K and V rows are
+/// `stride` floats apart from `query`, `key` and `value`; output rows `output_stride` apart,
+/// `head_width` floats each. The queries are scaled by scale · log2(e) and copied, Kₕ and Vₕᵀ
+/// packed as weights, the scores exponentiated in base 2 after subtracting each row's maximum,
+/// multiplied by Vₕ unnormalised, and each output row divided by its sum. No value depends on
+/// any other sequence or head; the AVX-512 and AVX2 copies give the same bits. `scratch` holds
+/// zoo_attend_long_scratch_count(length, head_width) floats.
+void zoo_attend_long(const float *query, const float *key, const float *value, long stride, long length,
+                     long head_width, float scale, float *scratch, float *output, long output_stride);
+
+/// zoo_attend_long with one table's kernels.
+void zoo_attend_long_with(const zoo_vector_kernel_table *table, const float *query, const float *key,
+                          const float *value, long stride, long length, long head_width, float scale, float *scratch,
+                          float *output, long output_stride);
+
 /// zoo_packed_weights_count_for with the panel width of the copy in use.
 long zoo_packed_weights_count(long out_features, long in_features);
 

@@ -3,17 +3,17 @@ import CVectorKernels
 /// Multi-head self-attention over a batch of equally long sequences packed row after row, for
 /// long sequences such as a vision transformer's tokens (hundreds per image).
 ///
-/// For each sequence and head: the scores QₕKₕᵀ·scale come from one `sgemm`, each score row is
-/// exponentiated after subtracting its maximum while its sum is accumulated, the unnormalised
-/// weights multiply Vₕ in a second `sgemm` straight into the head's output columns, and those
-/// `headWidth` columns are divided by the row sums. Deferring the normalisation saves a pass over
-/// the `length × length` scores, which dominate everything but the GEMMs. Scores are kept in
-/// base-2 units (the GEMM's alpha includes log₂e) so the exponential is a plain `2^x`.
+/// For each sequence and head (`zoo_attend_long`, on zoo's packed linear kernel): the scores
+/// QₕKₕᵀ·scale are one product with Kₕ packed as the weight, each score row is exponentiated
+/// after subtracting its maximum while its sum is accumulated, the unnormalised weights multiply
+/// Vₕ (packed transposed) in a second product, and the `headWidth` output columns are divided by
+/// the row sums. Deferring the normalisation saves a pass over the `length × length` scores.
+/// Scores are kept in base-2 units (the queries carry log₂e) so the exponential is a plain `2^x`.
+/// No OpenBLAS: the same bits on the AVX-512 and AVX2 kernel paths, whatever the batch.
 ///
-/// Sequence–head pairs are spread over ``ComputeThreads/count`` workers, with OpenBLAS held to
-/// one thread meanwhile; inside a region that already runs on several threads
-/// (``ComputeThreads/isInsideParallelRegion``) they run on the calling thread. For short or
-/// ragged sequences use ``PackedAttention``.
+/// Sequence–head pairs are spread over ``ComputeThreads/count`` workers; inside a region that
+/// already runs on several threads (``ComputeThreads/isInsideParallelRegion``) they run on the
+/// calling thread. For short or ragged sequences use ``PackedAttention``.
 public struct LongSequenceAttention: Sendable {
     /// The number of heads.
     public let heads: Int
@@ -51,44 +51,25 @@ public struct LongSequenceAttention: Sendable {
         let items = sequences * heads
         // Inside another parallel region (a batch already split across threads) run inline.
         let workers = ParallelRows.workers(for: items)
-        // 1/√d for the scaled dot product, and log₂e so that exp(x) becomes 2^x.
-        let alpha = 1.442_695_04 / Float(headWidth).squareRoot()
+        let scale = 1 / Float(headWidth).squareRoot()
         let run = { (worker: Int, workerCount: Int) in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: length * length)
-            defer { scores.deallocate() }
-            let sums = UnsafeMutablePointer<Float>.allocate(capacity: length)
-            defer { sums.deallocate() }
+            let scratch = CacheLineMemory.floats(zoo_attend_long_scratch_count(length, headWidth))
+            defer { scratch.deallocate() }
             var item = worker
             while item < items {
                 let first = (item / heads) * length
                 let column = (item % heads) * headWidth
                 let offset = first * stride + column
-                BLAS.sgemm(
-                    transposeB: true, m: length, n: length, k: headWidth, alpha: alpha,
-                    a: query + offset, lda: stride, b: key + offset, ldb: stride,
-                    c: scores, ldc: length)
-                for row in 0..<length {
-                    sums[row] = Self.exponentiateRow(scores + row * length, count: length)
-                }
-                let target = output + first * width + column
-                BLAS.sgemm(
-                    m: length, n: headWidth, k: length,
-                    a: scores, lda: length, b: value + offset, ldb: stride,
-                    c: target, ldc: width)
-                for row in 0..<length {
-                    let line = target + row * width
-                    let inverse = 1 / sums[row]
-                    for index in 0..<headWidth { line[index] *= inverse }
-                }
+                zoo_attend_long(
+                    query + offset, key + offset, value + offset, stride, length, headWidth, scale, scratch,
+                    output + first * width + column, width)
                 item += workerCount
             }
         }
         if workers <= 1 {
             run(0, 1)
         } else {
-            ComputeThreads.withSingleThreadedBLAS {
-                ParallelRows.run(workers: workers) { run($0, workers) }
-            }
+            ParallelRows.run(workers: workers) { run($0, workers) }
         }
     }
 

@@ -5,20 +5,22 @@ import CVectorKernels
 /// Each sequence attends only to its own rows, so no mask is needed. For every sequence and
 /// head, the scores QₕKₕᵀ·scale are computed on that sequence's rows of the head's columns,
 /// soft-maxed row by row, and multiplied by Vₕ straight into the head's columns of the output.
-/// Sequences longer than ``gemmThreshold`` use two `sgemm` calls for the products; shorter ones,
-/// where a BLAS call's fixed cost outweighs its work, use a vectorised loop. Sequence–head pairs
-/// are spread over ``ComputeThreads/count`` workers, with OpenBLAS held to one thread meanwhile.
+/// Sequences longer than ``gemmThreshold`` use zoo's packed linear kernel for the two products
+/// (`zoo_attend_long`, as ``LongSequenceAttention``); shorter ones, where packing costs more than
+/// it saves, a vectorised loop on transposed scores (`zoo_attend_short`). No OpenBLAS: the same
+/// bits on the AVX-512 and AVX2 kernel paths. Sequence–head pairs are spread over
+/// ``ComputeThreads/count`` workers.
 public struct PackedAttention: Sendable {
     /// The number of heads.
     public let heads: Int
     /// The width of one head; `heads × headWidth` is the model width.
     public let headWidth: Int
 
-    /// Sequences longer than this many tokens use `sgemm` for the two products.
+    /// Sequences longer than this many tokens use the packed kernel for the two products.
     public let gemmThreshold: Int
 
     /// Attention with `heads` heads of `headWidth` columns each; sequences longer than
-    /// `gemmThreshold` tokens go through `sgemm`.
+    /// `gemmThreshold` tokens go through the packed kernel.
     public init(heads: Int, headWidth: Int, gemmThreshold: Int = 64) {
         precondition(heads > 0 && headWidth > 0, "attention needs at least one head of positive width")
         self.heads = heads
@@ -54,7 +56,8 @@ public struct PackedAttention: Sendable {
         let scale = 1 / Float(headWidth).squareRoot()
         let rowStride = Self.paddedLength(longest)
         let run = { (worker: Int, workerCount: Int) in
-            let scores = CacheLineMemory.floats(longest * rowStride)
+            let scores = CacheLineMemory.floats(
+                longest > gemmThreshold ? zoo_attend_long_scratch_count(longest, headWidth) : longest * rowStride)
             defer { scores.deallocate() }
             let keys = CacheLineMemory.floats((headWidth + 1) * Self.paddedLength(min(longest, gemmThreshold)))
             defer { keys.deallocate() }
@@ -77,38 +80,28 @@ public struct PackedAttention: Sendable {
         }
         if workers <= 1 {
             run(0, 1)
-        } else if longest <= gemmThreshold {
-            ParallelRows.run(workers: workers) { run($0, workers) }
         } else {
-            ComputeThreads.withSingleThreadedBLAS {
-                ParallelRows.run(workers: workers) { run($0, workers) }
-            }
+            ParallelRows.run(workers: workers) { run($0, workers) }
         }
     }
 
     /// `length` rounded up to a multiple of 16, the row padding of the direct kernel.
     private static func paddedLength(_ length: Int) -> Int { (length + 15) & ~15 }
 
+    /// One long sequence and head on the packed kernel; `scores` is its scratch.
     private func attendWithGEMM(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         stride: Int, rows: Range<Int>, column: Int, scale: Float,
         scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
-        let length = rows.count
-        guard length > 0 else { return }
+        guard !rows.isEmpty else { return }
         let first = rows.lowerBound * stride + column
-        BLAS.sgemm(
-            transposeB: true, m: length, n: length, k: headWidth, alpha: scale,
-            a: query + first, lda: stride, b: key + first, ldb: stride,
-            c: scores, ldc: length)
-        TensorKernels.softmaxRows(scores, rows: length, columns: length, stride: length)
-        BLAS.sgemm(
-            m: length, n: headWidth, k: length,
-            a: scores, lda: length, b: value + first, ldb: stride,
-            c: output + rows.lowerBound * width + column, ldc: width)
+        zoo_attend_long(
+            query + first, key + first, value + first, stride, rows.count, headWidth, scale, scores,
+            output + rows.lowerBound * width + column, width)
     }
 
-    /// One sequence and head without BLAS (the C kernel `zoo_attend_short`): Qₕ·scale is
+    /// One short sequence and head (the C kernel `zoo_attend_short`): Qₕ·scale is
     /// transposed into `keys` (scratch), so the scores come out transposed, a vector of queries
     /// against eight keys at a time, and the softmax over keys runs lane by lane; output rows
     /// accumulate eight at a time, two vectors of Vₕ's columns per load.
