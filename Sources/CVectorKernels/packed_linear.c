@@ -27,6 +27,22 @@ void zoo_pack_weights_for(const float *weight, long out_features, long in_featur
 void zoo_pack_weights_strided_for(const float *weight, long out_features, long in_features, long row_stride,
                                   long column_stride, int panel_width, float *packed) {
     long panel_count = (out_features + panel_width - 1) / panel_width;
+    if (row_stride == 1 && column_stride != 1) {
+        // A transposed source (attention's Vₕ): its rows are the input features. Read each row
+        // once, contiguously, and write its values across the panels; the rows are far apart,
+        // so reading down a column instead costs a cache miss per value.
+        for (long k = 0; k < in_features; k++) {
+            const float *source = weight + k * column_stride;
+            for (long p = 0; p < panel_count; p++) {
+                float *step = packed + p * in_features * panel_width + k * panel_width;
+                for (long j = 0; j < panel_width; j++) {
+                    long row = p * panel_width + j;
+                    step[j] = row < out_features ? source[row] : 0.0f;
+                }
+            }
+        }
+        return;
+    }
     for (long p = 0; p < panel_count; p++) {
         float *panel = packed + p * in_features * panel_width;
         for (long j = 0; j < panel_width; j++) {
