@@ -115,6 +115,7 @@ struct VersionCommand: ParsableCommand {
             "schema": Catalog.knownMigrations.last ?? "",
             "openblas": BLASInfo.configuration,
             "libarchive": ZooVersion.libarchive,
+            "kernels": "\(KernelPath.name(lanes: KernelPath.lanes)) (\(KernelPath.lanes) lanes; this CPU runs \(KernelPath.supported.map(String.init).joined(separator: ", ")))",
         ]
         if output.json {
             try Output.json(info)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Runtime
 import Testing
 
 @Suite("zoo CLI end to end")
@@ -69,7 +70,10 @@ struct CLICommandTests {
         #expect((try gc.json() as? [String: Any])?["removed"] as? [String] == [])
 
         let version = try #require(try zoo.run(["version", "--json"], withHome: false).json() as? [String: Any])
-        #expect(Set(version.keys) == ["zoo", "schema", "openblas", "libarchive"])
+        #expect(Set(version.keys) == ["zoo", "schema", "openblas", "libarchive", "kernels"])
+        #expect((version["kernels"] as? String)?.hasPrefix(KernelPath.name(lanes: KernelPath.widest)) == true)
+        let forced = try #require(try zoo.run(["version", "--json"], withHome: false, environment: ["ZOO_VECTOR_LANES": "4"]).json() as? [String: Any])
+        #expect((forced["kernels"] as? String)?.hasPrefix("portable (4 lanes") == true)
 
         let removed = try zoo.run(["encoder", "remove", "roberta"])
         #expect(removed.status == 0, "\(removed.stderr)")
