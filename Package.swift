@@ -52,7 +52,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CSystemShims", "CArchive",
-                "CVectorKernels",
+                "CVectorKernels", .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CZooPlugin"),
         .target(name: "CSystemShims"),

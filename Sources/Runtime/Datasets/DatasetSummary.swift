@@ -1,3 +1,5 @@
+import Crypto
+
 /// What a full pass over a dataset found: how many items, and a digest of their ids that changes
 /// when samples are added, removed, renamed or reordered.
 public struct DatasetSummary: Sendable, Equatable, Codable {
@@ -21,10 +23,14 @@ public struct DatasetSummary: Sendable, Equatable, Codable {
         var hash = SHA256()
         var count = 0
         while let item = try iterator.next() {
-            if count > 0 { hash.update(CollectionOfOne(UInt8(ascii: "\n"))) }
-            hash.update(item.id)
+            if count > 0 { hash.update(data: [UInt8(ascii: "\n")]) }
+            hash.update(data: Array(item.id.utf8))
             count += 1
         }
-        return DatasetSummary(count: count, idsDigest: hash.hexDigest(), skipped: iterator.skippedCount)
+        let digest = hash.finalize().map { byte in
+            let digits = Array("0123456789abcdef".utf8)
+            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
+        }.joined()
+        return DatasetSummary(count: count, idsDigest: digest, skipped: iterator.skippedCount)
     }
 }
