@@ -40,7 +40,7 @@ struct CurateCommand: ParsableCommand {
     var output: String
 
     @Option(help: "The prototype text of a concept without examples; {c} is its name.")
-    var template = "a photo of a {c}."
+    var template = LabelCaptioner.defaultTemplate
 
     @Option(help: "Captions per encoder batch.")
     var batch = 64

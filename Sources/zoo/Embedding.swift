@@ -172,7 +172,7 @@ enum Embedding {
     /// prompts (templates × class names).
     static func texts(of contents: DatasetContents, reader: any DatasetReader, task: String) -> [String] {
         if task == DatasetTask.classification.rawValue, let names = reader.classNames {
-            let templates = reader.templates ?? ["a photo of a {c}."]
+            let templates = reader.templates ?? [LabelCaptioner.defaultTemplate]
             return names.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
         }
         return contents.uniqueCaptions

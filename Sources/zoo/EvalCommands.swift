@@ -109,7 +109,7 @@ struct EvalCommand: ParsableCommand {
         guard let classNames = reader.classNames else {
             throw ZooError(.usage, "dataset '\(record.name)' has no class names; re-add it with --classnames FILE")
         }
-        let templates = reader.templates ?? ["a photo of a {c}."]
+        let templates = reader.templates ?? [LabelCaptioner.defaultTemplate]
         let prompts = classNames.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
         let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: prompts, settings: settings, label: "prompts of '\(record.name)'")
         var labels: [Int] = []
