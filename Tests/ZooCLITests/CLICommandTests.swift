@@ -71,7 +71,7 @@ struct CLICommandTests {
 
         let version = try #require(try zoo.run(["version", "--json"], withHome: false).json() as? [String: Any])
         #expect(Set(version.keys) == ["zoo", "schema", "openblas", "libarchive", "kernels"])
-        #expect((version["kernels"] as? String)?.hasPrefix(KernelPath.name(lanes: KernelPath.widest)) == true)
+        #expect((version["kernels"] as? String)?.hasPrefix(KernelPath.name(lanes: KernelPath.lanes)) == true)
         let forced = try #require(try zoo.run(["version", "--json"], withHome: false, environment: ["ZOO_VECTOR_LANES": "4"]).json() as? [String: Any])
         #expect((forced["kernels"] as? String)?.hasPrefix("portable (4 lanes") == true)
 
