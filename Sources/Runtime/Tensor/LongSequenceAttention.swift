@@ -72,11 +72,4 @@ public struct LongSequenceAttention: Sendable {
             ParallelRows.run(workers: workers) { run($0, workers) }
         }
     }
-
-    /// Replaces `count` base-2 scores by 2^(score − max) and returns their sum (in C, with the
-    /// CPU's widest vectors; 2^x within 2.5·10⁻⁷ relative, inputs below −126 giving 2^−126).
-    @inline(__always)
-    static func exponentiateRow(_ line: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        zoo_exp2_row(line, count)
-    }
 }
