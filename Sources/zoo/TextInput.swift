@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import Runtime
 
 /// One text to tokenize or encode, with its id.
 struct TextItem: Sendable {
@@ -39,7 +40,7 @@ enum TextInput {
                 throw ZooError(.io, "cannot read '\(path)': \(error.localizedDescription)")
             }
         }
-        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
+        let body = ByteOrderMark.stripped(data)
         var lines = body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var items: [TextItem] = []

@@ -27,10 +27,8 @@ public struct DatasetSummary: Sendable, Equatable, Codable {
             hash.update(data: Array(item.id.utf8))
             count += 1
         }
-        let digest = hash.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        let digest = String(decoding: hash.finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
         return DatasetSummary(count: count, idsDigest: digest, skipped: iterator.skippedCount)
     }
 }

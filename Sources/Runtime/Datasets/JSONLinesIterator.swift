@@ -50,7 +50,7 @@ final class JSONLinesIterator: DatasetIterator {
     private func item(from raw: [UInt8], number: Int) throws(DatasetError) -> DatasetItem {
         let place = "\(file):\(number)"
         // A byte-order mark at the very start of the file is dropped; elsewhere U+FEFF is data.
-        let line = number == 1 && raw.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(raw.dropFirst(3)) : raw
+        let line = number == 1 ? Array(ByteOrderMark.stripped(raw)) : raw
         let record: JSONLinesRecord
         do {
             record = try decoder.decode(JSONLinesRecord.self, from: Data(line))

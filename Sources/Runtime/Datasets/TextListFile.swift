@@ -5,9 +5,8 @@ import Foundation
 enum TextListFile {
     /// The non-empty trimmed lines of `path` with their 1-based line numbers.
     static func lines(at path: String, what: String) throws(DatasetError) -> [(number: Int, text: String)] {
-        var bytes = try DatasetPaths.readSmallFile(path, what: what)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        let bytes = try DatasetPaths.readSmallFile(path, what: what)
+        guard let text = String(validating: ByteOrderMark.stripped(bytes), as: UTF8.self) else {
             throw DatasetError(.data, "\(path): not UTF-8 text (expected \(what))")
         }
         var result: [(number: Int, text: String)] = []

@@ -201,7 +201,7 @@ final class WebDatasetIterator: DatasetIterator {
         if let bytes = sample.captionText {
             // A caption member is a file: a byte-order mark at its start is dropped, nothing else
             // but the whitespace around each caption (U+FEFF is not whitespace).
-            let text = String(decoding: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...], as: UTF8.self)
+            let text = String(decoding: ByteOrderMark.stripped(bytes), as: UTF8.self)
             let pieces = captionLines ? text.split(whereSeparator: \.isNewline).map(String.init) : [text]
             captions = pieces.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         }
