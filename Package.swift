@@ -40,9 +40,11 @@ let package = Package(
         .target(
             name: "CImageShims",
             dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "ZooCore", path: "Sources/Runtime/Core"),
         .target(
             name: "Registry",
             dependencies: [
+                "ZooCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,8 +54,9 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CSystemShims", "CArchive",
-                "CVectorKernels", .product(name: "Crypto", package: "swift-crypto"),
-            ]),
+                "CVectorKernels", "ZooCore", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Core"]),
         .target(name: "CZooPlugin"),
         .target(name: "CSystemShims"),
         .target(name: "CVectorKernels"),

@@ -25,7 +25,7 @@ if command -v ld.lld >/dev/null 2>&1 || [ -x "$(dirname "$(command -v swiftc)")/
 fi
 echo "building $out/safetensors-fuzz"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SafeTensorsFuzz "${linker[@]}" \
-    Fuzz/SafeTensorsFuzz.swift Sources/Runtime/SafeTensors/*.swift \
+    Fuzz/SafeTensorsFuzz.swift Sources/Runtime/Core/*.swift Sources/Runtime/SafeTensors/*.swift \
     -o "$out/safetensors-fuzz"
 
 # --- seed corpus -------------------------------------------------------------------------------

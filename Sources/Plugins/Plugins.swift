@@ -1,21 +1,34 @@
 import Foundation
 import Runtime
 
-/// The backends that ship inside zoo.
+/// The architectures that ship inside zoo: one value per architecture, each an
+/// ``EncoderBackend`` declared in its own file. Adding one is a new file and a line here.
 public enum BuiltinBackends {
-    /// Every built-in backend, in id order.
+    /// Every built-in architecture, in id order.
     public static let all: [any EncoderBackend] = [
-        SentenceTransformerBackend(
-            id: "bert", modelTypes: ["bert"],
-            summary: "BERT sentence encoders (sentence-transformers layout), native on OpenBLAS"),
-        Dinov2Backend(),
-        SentenceTransformerBackend(
-            id: "roberta", modelTypes: ["roberta", "xlm-roberta"],
-            summary: "RoBERTa sentence encoders (sentence-transformers layout), native on OpenBLAS"),
+        Bert(),
+        Dinov2(),
+        Roberta(),
     ]
 
-    /// Registers the built-in backends with `EncoderBackends`.
+    /// Registers the built-in architectures with `EncoderBackends`.
     public static func bootstrap() {
         EncoderBackends.bootstrap(all)
+    }
+
+    /// The built-in text architecture that reads `folder`'s config.json `model_type` (BERT when
+    /// the key is absent, as transformers assumes for old BERT folders).
+    ///
+    /// - Throws: ``ModelLoadError/unsupportedModelType(file:modelType:supported:)`` naming the
+    ///   text architectures' model types.
+    public static func textArchitecture(folder: URL) throws(ModelLoadError) -> any TextArchitecture {
+        let texts = all.compactMap { $0 as? any TextArchitecture }
+        let modelType = HuggingFaceModelType.read(folder: folder) ?? "bert"
+        guard let found = texts.first(where: { $0.modelTypes.contains(modelType) }) else {
+            throw .unsupportedModelType(
+                file: folder.appendingPathComponent("config.json").path, modelType: modelType,
+                supported: texts.flatMap(\.modelTypes))
+        }
+        return found
     }
 }

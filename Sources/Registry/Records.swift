@@ -1,12 +1,6 @@
 import Foundation
 import GRDB
 
-/// The two kinds of encoder zoo pairs.
-public enum Modality: String, Codable, Sendable, CaseIterable {
-    case vision
-    case text
-}
-
 /// One row of `checkpoint`: a stored folder of files, named by its content digest.
 public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "checkpoint"

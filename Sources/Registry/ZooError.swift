@@ -1,21 +1,11 @@
 import Foundation
+@_exported import ZooCore
 
 /// A failure that zoo reports to its user: one clear sentence of what went wrong, where,
 /// and what to do, with the `sysexits(3)` status the CLI exits with.
-public struct ZooError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct ZooError: ReportableError, Equatable {
     /// The class of failure; it decides the exit status.
-    public enum Kind: Int32, Sendable {
-        /// The command line is wrong (EX_USAGE).
-        case usage = 64
-        /// Input data is malformed or conflicts with the catalog (EX_DATAERR).
-        case data = 65
-        /// A named file, folder or catalog entry does not exist (EX_NOINPUT).
-        case noInput = 66
-        /// A bug or an unexpected state inside zoo (EX_SOFTWARE).
-        case software = 70
-        /// Reading or writing the file system failed (EX_IOERR).
-        case io = 74
-    }
+    public typealias Kind = ExitStatus
 
     /// The class of failure.
     public let kind: Kind
@@ -30,6 +20,8 @@ public struct ZooError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// The process exit status for this error.
     public var exitCode: Int32 { kind.rawValue }
+
+    public var exitStatus: ExitStatus { kind }
 
     public var description: String { message }
 }

@@ -1,11 +1,5 @@
 import Foundation
 
-/// Which side of a pair an encoder serves.
-public enum EncoderModality: String, Sendable, CaseIterable, Codable {
-    case vision
-    case text
-}
-
 /// What a backend learns from a checkpoint folder before it is registered.
 public struct CheckpointInspection: Sendable, Equatable {
     /// Width of the pooled embedding.
@@ -19,13 +13,6 @@ public struct CheckpointInspection: Sendable, Equatable {
     }
 }
 
-/// A failure of a backend to accept a checkpoint folder (exit 65 in the CLI).
-public struct BackendError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// An encoder backend: one architecture family that zoo can run, identified by a short id
 /// (`bert`, `roberta`, `dinov2`, or an external plugin's id). Backends are registered once at
 /// start-up with `EncoderBackends.bootstrap`, as swift-log's handlers are.
@@ -33,13 +20,32 @@ public protocol EncoderBackend: Sendable {
     /// Stable id stored in the catalog.
     var id: String { get }
     /// Vision or text.
-    var modality: EncoderModality { get }
+    var modality: Modality { get }
     /// One line for `zoo backend list`.
     var summary: String { get }
     /// Hugging Face `model_type` values this backend reads, to pick it when `--backend` is omitted.
     var modelTypes: [String] { get }
     /// Checks that `folder` is a checkpoint this backend can load, and reports its widths.
     func inspect(folder: URL) throws -> CheckpointInspection
+}
+
+/// The `model_type` of a Hugging Face model folder: the one place zoo reads that key, so that
+/// picking an architecture is a table lookup (``EncoderBackends/backend(modelType:)``).
+public enum HuggingFaceModelType {
+    private struct Config: Decodable {
+        var modelType: String?
+    }
+
+    /// config.json's `model_type` in `folder`; nil when the file, the key or a string value is
+    /// missing, or the file is not a JSON object.
+    public static func read(folder: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) else {
+            return nil
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return (try? decoder.decode(Config.self, from: data))?.modelType
+    }
 }
 
 /// The process-wide table of encoder backends.
@@ -84,3 +90,4 @@ private final class BackendTable: @unchecked Sendable {
         return backends
     }
 }
+

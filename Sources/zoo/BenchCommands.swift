@@ -91,9 +91,7 @@ struct BenchEncode: ParsableCommand {
     private func benchText(_ encoder: any TextEncoder, entry: EncoderEntry) throws {
         let captions = CaptionGenerator.captions(count: n)
         if let writeSentences {
-            do { try captions.joined(separator: "\n").write(toFile: writeSentences, atomically: true, encoding: .utf8) } catch {
-                throw ZooError(.io, "cannot write '\(writeSentences)': \(error.localizedDescription)")
-            }
+            try DurableFile.write(Data(captions.joined(separator: "\n").utf8), to: URL(fileURLWithPath: writeSentences))
         }
         _ = try encoder.pooledEmbeddings(ids: captions.prefix(batch).map(encoder.tokenize))  // warm-up
         var tokenCount = 0

@@ -292,23 +292,13 @@ private final class CaptionEmbedder {
     }
 }
 
-/// A text file written line by line into a temporary file next to it, then renamed into place.
+/// A text file written line by line through a ``DurableFile``, in 1 MiB writes.
 private final class AtomicLines {
-    let url: URL
-    private let temporary: URL
-    private let handle: FileHandle
+    private let file: DurableFile
     private var buffer = Data()
 
     init(_ url: URL) throws {
-        self.url = url
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw ZooError(.io, "cannot write '\(url.path)': cannot create a file in '\(url.deletingLastPathComponent().path)'; check its permissions")
-        }
-        do { handle = try FileHandle(forWritingTo: temporary) } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ZooError(.io, "cannot write '\(url.path)': \(error.localizedDescription)")
-        }
+        file = try DurableFile(creating: url)
     }
 
     /// Appends `line` and a newline.
@@ -321,32 +311,17 @@ private final class AtomicLines {
     /// Flushes, syncs and renames the file into place.
     func commit() throws {
         try flush()
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            discard()
-            throw ZooError(.io, "cannot write '\(url.path)': \(error.localizedDescription); check free space")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            discard()
-            throw ZooError(.io, "cannot write '\(url.path)': \(reason)")
-        }
+        try file.commit()
     }
 
     /// Removes the temporary file.
     func discard() {
-        try? handle.close()
-        try? FileManager.default.removeItem(at: temporary)
+        file.discard()
     }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        do { try handle.write(contentsOf: buffer) } catch {
-            discard()
-            throw ZooError(.io, "cannot write '\(url.path)': \(error.localizedDescription); check free space")
-        }
+        try file.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

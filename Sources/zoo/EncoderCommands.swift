@@ -59,7 +59,7 @@ struct EncoderAdd: ParsableCommand {
         let zoo = try global.openZoo()
         let entry = try zoo.addEncoder(
             NewEncoder(
-                name: name, aliases: aliases, modality: Modality(rawValue: chosen.modality.rawValue)!,
+                name: name, aliases: aliases, modality: chosen.modality,
                 backend: chosen.id, pooledWidth: inspection.pooledWidth, tokenWidth: inspection.tokenWidth,
                 source: source ?? folderURL.path, license: license),
             from: folder, link: link, replace: replace)
@@ -79,8 +79,7 @@ struct EncoderAdd: ParsableCommand {
             }
             return found
         }
-        let config = (try? JSONSerialization.jsonObject(with: Data(folder.configJSON.utf8))) as? [String: Any]
-        guard let type = config?["model_type"] as? String else {
+        guard let type = HuggingFaceModelType.read(folder: folder.url) else {
             throw ZooError(.usage, "'\(folder.url.path)/config.json' has no model_type; pass --backend (\(known.joined(separator: ", ")))")
         }
         guard let found = EncoderBackends.backend(modelType: type) else {

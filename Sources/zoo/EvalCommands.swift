@@ -84,12 +84,8 @@ struct EvalCommand: ParsableCommand {
             dataset: record.name, pair: "\(entry.visionName)+\(entry.textName)", tag: entry.record.tag, task: chosen, metrics: metrics,
             extra: extra)
         if let output {
-            do {
-                let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                try data.write(to: URL(fileURLWithPath: Paths.absolute(output)), options: .atomic)
-            } catch {
-                throw ZooError(.io, "cannot write '\(output)': \(error.localizedDescription)")
-            }
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try DurableFile.write(data, to: URL(fileURLWithPath: Paths.absolute(output)))
         }
         if outputOptions.json {
             try Output.json(result)

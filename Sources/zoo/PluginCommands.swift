@@ -37,7 +37,7 @@ struct PluginAdd: ParsableCommand {
         }
         let zoo = try global.openZoo()
         let record = try zoo.catalog.addPlugin(
-            NewPlugin(name: library.name, modality: Modality(rawValue: library.modality.rawValue)!,
+            NewPlugin(name: library.name, modality: library.modality,
                       summary: library.summary, path: absolute, sha256: hash, abiVersion: library.abiVersion),
             replace: replace)
         if output.json {

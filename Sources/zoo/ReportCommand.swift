@@ -69,9 +69,7 @@ struct ReportCommand: ParsableCommand {
             title: title, zooVersion: ZooVersion.current, curves: curves, details: details, cka: cka,
             leaderboardDatasets: datasets, leaderboard: rows))
         let url = URL(fileURLWithPath: Paths.absolute(output))
-        do { try Data(html.utf8).write(to: url, options: .atomic) } catch {
-            throw ZooError(.io, "cannot write '\(url.path)': \(error.localizedDescription)")
-        }
+        try DurableFile.write(Data(html.utf8), to: url)
         print("wrote \(url.path): \(curves.count) projectors, \(details.count) classification breakdowns, \(cka.count) CKA scores, \(rows.count) leaderboard rows")
     }
 }

@@ -57,8 +57,7 @@ struct TrainingRun {
         }
         do {
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
-            let data = try JSONEncoder.stable.encode(manifest)
-            try data.write(to: manifestURL, options: .atomic)
+            try DurableFile.write(try JSONEncoder.stable.encode(manifest), to: manifestURL)
         } catch {
             throw ZooError(.io, "cannot write the run folder '\(folder.path)': \(error.localizedDescription)")
         }

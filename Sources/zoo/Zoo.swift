@@ -29,17 +29,15 @@ enum ZooMain {
         // A forced kernel copy this CPU cannot run, or a value that is no width, is refused
         // before any kernel is chosen.
         if let problem = KernelPath.validate(ProcessInfo.processInfo.environment) {
-            fail(problem.description, code: ZooError.Kind.usage.rawValue)
+            fail(problem.description, code: problem.exitStatus.rawValue)
         }
         BLASCore.prepare()
         BuiltinBackends.bootstrap()
         do {
             var command = try Zoo.parseAsRoot()
             try command.run()
-        } catch let error as ZooError {
-            fail(error.message, code: error.exitCode)
-        } catch let error as BackendError {
-            fail(error.message, code: ZooError.Kind.data.rawValue)
+        } catch let error as any ReportableError {
+            fail(error.description, code: error.exitStatus.rawValue)
         } catch {
             Zoo.exit(withError: error)
         }

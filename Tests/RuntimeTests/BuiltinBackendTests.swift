@@ -3,7 +3,8 @@ import Plugins
 import Runtime
 import Testing
 
-/// timm-style: the suite runs over every registered built-in backend.
+/// timm-style: the suite runs over every registered built-in architecture, so a new one without
+/// a fixture model or parity reference fails here.
 @Suite("Built-in encoder backends")
 struct BuiltinBackendTests {
     init() { BuiltinBackends.bootstrap() }
@@ -35,12 +36,51 @@ struct BuiltinBackendTests {
         var wrongType = original
         wrongType["model_type"] = "gpt2"
         try JSONSerialization.data(withJSONObject: wrongType).write(to: config)
-        #expect(throws: BackendError.self) { try backend.inspect(folder: folder) }
+        #expect(throws: ModelLoadError.self) { try backend.inspect(folder: folder) }
         var noHiddenSize = original
         noHiddenSize["hidden_size"] = nil
         try JSONSerialization.data(withJSONObject: noHiddenSize).write(to: config)
-        #expect(throws: BackendError.self) { try backend.inspect(folder: folder) }
+        #expect(throws: ModelLoadError.self) { try backend.inspect(folder: folder) }
     }
+
+    @Test("each architecture loads, encodes a batch, and has a parity fixture from its reference implementation", arguments: BuiltinBackends.all.map(\.id))
+    func encodes(id: String) throws {
+        let backend = try #require(EncoderBackends.backend(id: id))
+        let folder = try #require(Self.fixtureFolders[id], "no fixture model for backend '\(id)'")
+        let reference = try #require(Self.parityFixtures[id], "no parity fixture for backend '\(id)'")
+        #expect(FileManager.default.fileExists(atPath: reference.path), "missing \(reference.path)")
+        let width = try #require(try Self.hiddenSize(of: folder))
+        switch backend {
+        case let text as any TextEncoderBackend:
+            let encoder = try text.loadTextEncoder(folder: folder)
+            let ids = ["a photo of a dog", "two words"].map(encoder.tokenize)
+            let encoding = try encoder.encode(ids: ids)
+            #expect(encoding.pooled.shape == [2, width])
+            #expect(encoding.pooled.scalars.allSatisfy { $0.isFinite })
+        case let vision as any VisionEncoderBackend:
+            let encoder = try vision.loadVisionEncoder(folder: folder)
+            let side = 2 * encoder.patchSize
+            let pixels = Tensor(shape: [2, 3, side, side], scalars: (0..<(2 * 3 * side * side)).map { Float($0 % 17) / 17 - 0.5 })
+            let encoding = try encoder.encode(pixels: pixels)
+            #expect(encoding.pooled.shape == [2, width])
+            #expect(encoding.tokens.shape == [2, 1 + encoder.registerCount + 4, width])
+            #expect(encoding.pooled.scalars.allSatisfy { $0.isFinite })
+        default:
+            Issue.record("backend '\(id)' is neither a text nor a vision backend")
+        }
+    }
+
+    /// The file of reference outputs each built-in architecture's parity test compares against,
+    /// written by the committed fixture scripts from transformers / sentence-transformers.
+    private static let parityFixtures: [String: URL] = {
+        let fixtures = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+        return [
+            "bert": fixtures.appendingPathComponent("reference/tiny-bert/outputs.safetensors"),
+            "roberta": fixtures.appendingPathComponent("reference/tiny-roberta/outputs.safetensors"),
+            "dinov2": fixtures.appendingPathComponent("vision/reference/dinov2-tiny.safetensors"),
+        ]
+    }()
 
     /// A real checkpoint folder for each built-in backend.
     private static let fixtureFolders: [String: URL] = {

@@ -242,7 +242,7 @@ struct Dinov2ParityTests {
         let name = "encoder.layer.1.mlp.fc2.weight"
         let folder = try editedCopy(of: "dinov2-tiny") { $0[name] = nil }
         defer { try? FileManager.default.removeItem(at: folder) }
-        do throws(VisionEncoderError) {
+        do throws(ModelLoadError) {
             _ = try Dinov2Model(folder: folder)
             Issue.record("loading succeeded without \(name)")
         } catch {
@@ -254,7 +254,7 @@ struct Dinov2ParityTests {
             #expect(error.description.contains(name))
         }
         let backend = try #require(BuiltinBackends.all.first { $0.id == "dinov2" })
-        #expect(throws: BackendError.self) { try backend.inspect(folder: folder) }
+        #expect(throws: ModelLoadError.self) { try backend.inspect(folder: folder) }
     }
 
     @Test("a misshapen weight is reported with the expected and stored shapes")
@@ -264,7 +264,7 @@ struct Dinov2ParityTests {
             tensors[name] = ([47, 48], Array(repeating: 0.5, count: 47 * 48))
         }
         defer { try? FileManager.default.removeItem(at: folder) }
-        do throws(VisionEncoderError) {
+        do throws(ModelLoadError) {
             _ = try Dinov2Model(folder: folder)
             Issue.record("loading succeeded with a misshapen \(name)")
         } catch {
@@ -284,7 +284,7 @@ struct Dinov2ParityTests {
             tensors["embeddings.register_tokens"] = ([1, 3, 48], Array(repeating: 0, count: 3 * 48))
         }
         defer { try? FileManager.default.removeItem(at: folder) }
-        #expect(throws: VisionEncoderError.shapeMismatch(
+        #expect(throws: ModelLoadError.shapeMismatch(
             tensor: "embeddings.register_tokens", expected: [1, 4, 48], found: [1, 3, 48],
             file: folder.appendingPathComponent("model.safetensors").path)
         ) {

@@ -13,7 +13,7 @@ extension PluginBackend {
     /// `plugin:NAME`.
     public var id: String { library.backendID }
     /// The plugin's modality.
-    public var modality: EncoderModality { library.modality }
+    public var modality: Modality { library.modality }
     /// The plugin's description and file.
     public var summary: String {
         (library.summary.isEmpty ? "external \(library.modality.rawValue) plugin" : library.summary) + " (\(library.path))"
@@ -28,9 +28,9 @@ extension PluginBackend {
         return CheckpointInspection(pooledWidth: model.info.pooledWidth, tokenWidth: model.info.tokenWidth)
     }
 
-    /// Creates the plugin's model for `folder`, as a `BackendError` on failure.
-    func openModel(folder: URL) throws(BackendError) -> PluginModel {
-        do { return try PluginModel.open(library: library, folder: folder) } catch { throw error.backendError }
+    /// Creates the plugin's model for `folder`.
+    func openModel(folder: URL) throws(PluginError) -> PluginModel {
+        try PluginModel.open(library: library, folder: folder)
     }
 }
 

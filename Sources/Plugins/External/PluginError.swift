@@ -18,7 +18,7 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The table's `modality` is neither `vision` nor `text`.
     case invalidModality(plugin: String, path: String, modality: String?)
     /// A function pointer the plugin's modality needs is NULL.
-    case missingFunction(plugin: String, path: String, function: String, modality: EncoderModality)
+    case missingFunction(plugin: String, path: String, function: String, modality: Modality)
     /// `create` returned NULL; `message` is the plugin's own text.
     case createFailed(plugin: String, folder: String, message: String)
     /// A call into a model returned a failure code; `message` is `last_error`'s text.
@@ -64,6 +64,9 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The same message as a `BackendError`, which the CLI reports with exit status 65.
-    public var backendError: BackendError { BackendError(description) }
+}
+
+extension PluginError: ReportableError {
+    /// A plugin that cannot be loaded or that misbehaves is bad input to zoo: 65.
+    public var exitStatus: ExitStatus { .data }
 }

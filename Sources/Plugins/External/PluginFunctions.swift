@@ -27,7 +27,7 @@ struct PluginFunctions: Sendable {
 
     /// Unwraps the functions of `table`, failing on the first NULL one a `modality` plugin needs
     /// (in the order of `PluginLibrary.requiredFunctions`).
-    init(_ table: zoo_plugin_api_v1, plugin: String, path: String, modality: EncoderModality) throws(PluginError) {
+    init(_ table: zoo_plugin_api_v1, plugin: String, path: String, modality: Modality) throws(PluginError) {
         func required<Function>(_ function: Function?, _ name: String) throws(PluginError) -> Function {
             guard let function else {
                 throw .missingFunction(plugin: plugin, path: path, function: name, modality: modality)

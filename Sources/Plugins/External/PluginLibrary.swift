@@ -22,7 +22,7 @@ public final class PluginLibrary: @unchecked Sendable {
     /// The plugin's name (`[a-z0-9_-]+`).
     public let name: String
     /// Vision or text.
-    public let modality: EncoderModality
+    public let modality: Modality
     /// The plugin's one-line description (empty when it gives none).
     public let summary: String
     /// The ABI version the plugin implements (always `ZOO_PLUGIN_ABI_VERSION` once loaded).
@@ -48,7 +48,7 @@ public final class PluginLibrary: @unchecked Sendable {
     }
 
     /// The function pointers a plugin of `modality` must set.
-    public static func requiredFunctions(_ modality: EncoderModality) -> [String] {
+    public static func requiredFunctions(_ modality: Modality) -> [String] {
         switch modality {
         case .vision: return ["create", "describe", "image_tokens", "encode_images", "last_error", "destroy"]
         case .text: return ["create", "describe", "encode_texts", "last_error", "destroy"]
@@ -115,9 +115,9 @@ public final class PluginLibrary: @unchecked Sendable {
 
     private static func checkedModality(
         _ pointer: UnsafePointer<CChar>?, plugin: String, path: String
-    ) throws(PluginError) -> EncoderModality {
+    ) throws(PluginError) -> Modality {
         let text = CString.read(pointer, limit: 16)
-        guard let text, let modality = EncoderModality(rawValue: text) else {
+        guard let text, let modality = Modality(rawValue: text) else {
             throw .invalidModality(plugin: plugin, path: path, modality: text)
         }
         return modality

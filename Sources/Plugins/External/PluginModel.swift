@@ -16,7 +16,7 @@ struct PluginModelInfo: Sendable, Equatable {
     var registerCount: Int
 
     /// Checks `raw` for a model of `modality` of `plugin`.
-    init(_ raw: zoo_plugin_model_info, modality: EncoderModality, plugin: String) throws(PluginError) {
+    init(_ raw: zoo_plugin_model_info, modality: Modality, plugin: String) throws(PluginError) {
         func check(_ field: String, _ value: Int64, _ range: ClosedRange<Int64>, _ rule: String) throws(PluginError) -> Int {
             guard range.contains(value) else { throw .invalidSize(plugin: plugin, field: field, value: value, rule: rule) }
             return Int(value)

@@ -16,7 +16,7 @@ struct PluginTextEncoder: TextEncoder {
     }
 
     func encode(ids: [[Int32]]) throws -> TextEncoding {
-        do { return try run(ids) } catch { throw error.backendError }
+        try run(ids)
     }
 
     private func run(_ ids: [[Int32]]) throws(PluginError) -> TextEncoding {

@@ -11,7 +11,7 @@ struct PluginVisionEncoder: VisionEncoder {
     var registerCount: Int { model.info.registerCount }
 
     func encode(pixels: Tensor) throws -> VisionEncoding {
-        do { return try run(pixels) } catch { throw error.backendError }
+        try run(pixels)
     }
 
     private func run(_ pixels: Tensor) throws(PluginError) -> VisionEncoding {

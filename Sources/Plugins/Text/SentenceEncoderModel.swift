@@ -13,38 +13,36 @@ public typealias SentenceEncoding = TextEncoding
 /// normalised, as sentence-transformers does for a plain transformers folder.
 public struct SentenceEncoderModel: Sendable {
     /// The transformer.
-    public let transformer: any TextTransformer
+    public let transformer: TextTransformer
     /// How token states become one embedding.
     public let pooling: PoolingMode
     /// Whether embeddings are L2-normalised.
     public let normalizes: Bool
 
     /// Assembles a model from its parts.
-    public init(transformer: any TextTransformer, pooling: PoolingMode, normalizes: Bool) {
+    public init(transformer: TextTransformer, pooling: PoolingMode, normalizes: Bool) {
         self.transformer = transformer
         self.pooling = pooling
         self.normalizes = normalizes
     }
 
-    /// Loads the model folder at `folder`; `model_type` in config.json picks BERT or RoBERTa.
+    /// Loads the model folder at `folder` with the built-in text architecture that reads its
+    /// config.json's `model_type`.
     ///
-    /// - Throws: ``TextEncoderError`` naming the file, key or tensor at fault.
-    public init(folder: URL) throws(TextEncoderError) {
-        let configURL = folder.appendingPathComponent("config.json")
-        let config = try TransformerConfig(contentsOf: configURL)
-        let weightsURL = folder.appendingPathComponent("model.safetensors")
-        let transformer: any TextTransformer
-        switch config.modelType {
-        case "bert":
-            let weights = try ModelWeights(url: weightsURL, prefixes: ["bert."])
-            transformer = try BertModel(config: config, weights: weights.file)
-        case "roberta", "xlm-roberta":
-            let weights = try ModelWeights(url: weightsURL, prefixes: ["roberta."])
-            transformer = try RobertaModel(config: config, weights: weights.file)
-        default:
-            throw .unsupportedModelType(file: configURL.path, modelType: config.modelType)
-        }
-        let pipeline = try Self.readPipeline(folder: folder)
+    /// - Throws: ``ModelLoadError`` naming the file, key or tensor at fault.
+    public init(folder: URL) throws(ModelLoadError) {
+        try self.init(folder: folder, architecture: BuiltinBackends.textArchitecture(folder: folder))
+    }
+
+    /// Loads the model folder at `folder` as `architecture`.
+    ///
+    /// - Throws: ``ModelLoadError`` naming the file, key or tensor at fault.
+    public init(folder: URL, architecture: any TextArchitecture) throws(ModelLoadError) {
+        let config = try TransformerConfig(
+            contentsOf: folder.appendingPathComponent("config.json"), defaultPadTokenID: architecture.defaultPadTokenID)
+        let weights = try WeightReader(url: folder.appendingPathComponent("model.safetensors"), roots: architecture.weightRoots)
+        let transformer = try TextTransformer(config: config, positions: architecture.positions, weights: weights)
+        let pipeline = try Self.readPipeline(folder: folder, defaultPooling: architecture.defaultPooling)
         self.init(transformer: transformer, pooling: pipeline.pooling, normalizes: pipeline.normalizes)
     }
 
@@ -72,24 +70,49 @@ public struct SentenceEncoderModel: Sendable {
         return normalizes ? pooled.l2Normalized() : pooled
     }
 
-    /// Reads modules.json and the pooling config; mean pooling without normalisation when
+    /// One entry of a sentence-transformers `modules.json`.
+    private struct Module: Decodable {
+        var type: String?
+        var path: String?
+    }
+
+    /// The pooling modes of a sentence-transformers `Pooling` config.
+    private struct PoolingConfig: Decodable {
+        var poolingModeClsToken: Bool?
+        var poolingModeMeanTokens: Bool?
+        var poolingModeMaxTokens: Bool?
+        var poolingModeMeanSqrtLenTokens: Bool?
+        var poolingModeWeightedmeanTokens: Bool?
+        var poolingModeLasttoken: Bool?
+
+        /// The modes set to true, by their names in the file.
+        var enabled: [String] {
+            [
+                ("pooling_mode_cls_token", poolingModeClsToken), ("pooling_mode_lasttoken", poolingModeLasttoken),
+                ("pooling_mode_max_tokens", poolingModeMaxTokens), ("pooling_mode_mean_sqrt_len_tokens", poolingModeMeanSqrtLenTokens),
+                ("pooling_mode_mean_tokens", poolingModeMeanTokens), ("pooling_mode_weightedmean_tokens", poolingModeWeightedmeanTokens),
+            ].filter { $0.1 == true }.map(\.0)
+        }
+    }
+
+    /// Reads modules.json and the pooling config; `defaultPooling` without normalisation when
     /// modules.json is absent.
     private static func readPipeline(
-        folder: URL
-    ) throws(TextEncoderError) -> (pooling: PoolingMode, normalizes: Bool) {
+        folder: URL, defaultPooling: PoolingMode
+    ) throws(ModelLoadError) -> (pooling: PoolingMode, normalizes: Bool) {
         let modulesURL = folder.appendingPathComponent("modules.json")
-        guard FileManager.default.fileExists(atPath: modulesURL.path) else { return (.mean, false) }
-        let modules = try JSONObjectFile.readArray(modulesURL)
-        var pooling = PoolingMode.mean
+        guard FileManager.default.fileExists(atPath: modulesURL.path) else { return (defaultPooling, false) }
+        let modules = try ConfigFile.decode([Module].self, from: modulesURL)
+        var pooling = defaultPooling
         var normalizes = false
-        for case let module as [String: Any] in modules {
-            let type = module["type"] as? String ?? ""
+        for module in modules {
+            let type = module.type ?? ""
             switch type {
             case "sentence_transformers.models.Transformer":
                 continue
             case "sentence_transformers.models.Pooling":
-                let path = module["path"] as? String ?? ""
-                pooling = try readPooling(folder.appendingPathComponent(path).appendingPathComponent("config.json"))
+                let config = folder.appendingPathComponent(module.path ?? "").appendingPathComponent("config.json")
+                pooling = try readPooling(config)
             case "sentence_transformers.models.Normalize":
                 normalizes = true
             default:
@@ -101,11 +124,8 @@ public struct SentenceEncoderModel: Sendable {
 
     /// The pooling mode of a sentence-transformers `Pooling` config: exactly one of
     /// `pooling_mode_mean_tokens` and `pooling_mode_cls_token` may be set.
-    private static func readPooling(_ url: URL) throws(TextEncoderError) -> PoolingMode {
-        let json = try JSONObjectFile.read(url)
-        let enabled = json.filter { key, value in
-            key.hasPrefix("pooling_mode_") && (value as? Bool ?? false)
-        }.keys.sorted()
+    private static func readPooling(_ url: URL) throws(ModelLoadError) -> PoolingMode {
+        let enabled = try ConfigFile.decode(PoolingConfig.self, from: url).enabled
         switch enabled {
         case ["pooling_mode_mean_tokens"]: return .mean
         case ["pooling_mode_cls_token"]: return .cls

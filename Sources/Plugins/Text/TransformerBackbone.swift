@@ -1,7 +1,7 @@
 import Runtime
 
-/// What BERT and RoBERTa share: the embedding tables with their LayerNorm, and the layer stack.
-/// The models differ only in how they number positions.
+/// What every ``TextArchitecture`` shares: the embedding tables with their LayerNorm, and the
+/// layer stack. The architectures differ only in how they number positions.
 struct TransformerBackbone: Sendable {
     let config: TransformerConfig
     let wordEmbeddings: Tensor
@@ -14,24 +14,23 @@ struct TransformerBackbone: Sendable {
     let firstLayer: FirstLayerProjection?
 
     /// Reads every backbone tensor from `weights`, checking shapes against `config`.
-    init(weights: ModelWeights, config: TransformerConfig) throws(TextEncoderError) {
+    init(weights: WeightReader, config: TransformerConfig) throws(ModelLoadError) {
         let d = config.hiddenSize
         self.config = config
-        wordEmbeddings = try weights.tensor(
-            "embeddings.word_embeddings.weight", shape: [config.vocabularySize, d])
-        positionEmbeddings = try weights.tensor(
-            "embeddings.position_embeddings.weight", shape: [config.maxPositionEmbeddings, d])
-        tokenTypeEmbeddings = try weights.tensor(
-            "embeddings.token_type_embeddings.weight", shape: [config.typeVocabularySize, d])
-        (embeddingNormWeight, embeddingNormBias) = try weights.layerNorm("embeddings.LayerNorm", width: d)
+        let embeddings = weights.scoped("embeddings")
+        wordEmbeddings = try embeddings.tensor("word_embeddings.weight", shape: [config.vocabularySize, d])
+        positionEmbeddings = try embeddings.tensor("position_embeddings.weight", shape: [config.maxPositionEmbeddings, d])
+        tokenTypeEmbeddings = try embeddings.tensor("token_type_embeddings.weight", shape: [config.typeVocabularySize, d])
+        (embeddingNormWeight, embeddingNormBias) = try embeddings.layerNorm("LayerNorm", width: d)
         var layers: [TransformerEncoderLayer] = []
         for index in 0..<config.layerCount {
             // Layer 0's Q/K/V come from `firstLayer`, which takes its weights below.
-            layers.append(try TransformerEncoderLayer(weights: weights, index: index, config: config, ownsQKV: index > 0))
+            layers.append(try TransformerEncoderLayer(
+                weights: weights.scoped("encoder.layer.\(index)"), config: config, ownsQKV: index > 0))
         }
         self.layers = layers
         if config.layerCount > 0 {
-            let stacked = try TransformerEncoderLayer.stackedQKV(weights: weights, index: 0, width: d)
+            let stacked = try TransformerEncoderLayer.stackedQKV(weights: weights.scoped("encoder.layer.0"), width: d)
             firstLayer = FirstLayerProjection(
                 weight: stacked.weight, bias: stacked.bias, normWeight: embeddingNormWeight,
                 normBias: embeddingNormBias, epsilon: config.layerNormEpsilon, positions: positionEmbeddings,

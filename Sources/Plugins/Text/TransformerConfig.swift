@@ -48,87 +48,63 @@ public struct TransformerConfig: Sendable, Equatable {
         self.padTokenID = padTokenID
     }
 
+    /// config.json as stored; property names are its keys in camelCase.
+    struct Stored: Decodable {
+        var modelType: String?
+        var hiddenSize: Int
+        var numHiddenLayers: Int
+        var numAttentionHeads: Int
+        var intermediateSize: Int
+        var hiddenAct: String?
+        var layerNormEps: Double?
+        var maxPositionEmbeddings: Int
+        var vocabSize: Int
+        var typeVocabSize: Int?
+        var padTokenId: Int?
+        var positionEmbeddingType: String?
+    }
+
     /// Reads and checks `config.json` at `url`.
     ///
     /// `hidden_act` defaults to `gelu`, `layer_norm_eps` to 1e-12, `type_vocab_size` to 2 and
-    /// `pad_token_id` to 0 (1 for RoBERTa), as in transformers; the sizes are required.
-    /// `position_embedding_type`, when present, must be `absolute`.
-    public init(contentsOf url: URL) throws(TextEncoderError) {
-        let file = url.path
-        let json = try JSONObjectFile.read(url)
-        func integer(_ key: String, default value: Int? = nil, minimum: Int = 1) throws(TextEncoderError) -> Int {
-            guard let raw = json[key], !(raw is NSNull) else {
-                guard let value else {
-                    throw .invalidConfig(file: file, key: key, reason: "is missing")
-                }
-                return value
-            }
-            guard let number = raw as? NSNumber,
-                  let result = Int(exactly: number.doubleValue), result >= minimum
-            else { throw .invalidConfig(file: file, key: key, reason: "must be an integer ≥ \(minimum)") }
-            return result
+    /// `pad_token_id` to `defaultPadTokenID` (the architecture's), as in transformers; the sizes
+    /// are required. `position_embedding_type`, when present, must be `absolute`.
+    ///
+    /// - Throws: ``ModelLoadError`` naming the file and key.
+    public init(contentsOf url: URL, defaultPadTokenID: Int = 0) throws(ModelLoadError) {
+        let stored = try ConfigFile.decode(Stored.self, from: url)
+        let activationName = stored.hiddenAct ?? "gelu"
+        guard let activation = GELUForm(huggingFaceName: activationName) else {
+            throw .unsupportedActivation(file: url.path, activation: activationName)
         }
-        let modelType = json["model_type"] as? String ?? "bert"
-        let activationName = json["hidden_act"] as? String ?? "gelu"
-        let activation: GELUForm
-        switch activationName {
-        case "gelu": activation = .exact
-        case "gelu_new", "gelu_pytorch_tanh": activation = .tanh
-        default: throw .unsupportedActivation(file: file, activation: activationName)
+        if let positions = stored.positionEmbeddingType {
+            try ConfigFile.require(
+                positions == "absolute", file: url, key: "position_embedding_type",
+                "is '\(positions)'; only 'absolute' position embeddings are supported")
         }
-        if let positions = json["position_embedding_type"] as? String, positions != "absolute" {
-            throw .invalidConfig(
-                file: file, key: "position_embedding_type",
-                reason: "is '\(positions)'; only 'absolute' position embeddings are supported")
-        }
-        var epsilon = 1e-12
-        if let raw = json["layer_norm_eps"] {
-            guard let number = raw as? NSNumber, number.doubleValue > 0 else {
-                throw .invalidConfig(file: file, key: "layer_norm_eps", reason: "must be a positive number")
-            }
-            epsilon = number.doubleValue
-        }
+        let epsilon = stored.layerNormEps ?? 1e-12
+        try ConfigFile.require(epsilon > 0, file: url, key: "layer_norm_eps", "must be a positive number")
         self.init(
-            modelType: modelType,
-            hiddenSize: try integer("hidden_size"),
-            layerCount: try integer("num_hidden_layers", minimum: 0),
-            attentionHeads: try integer("num_attention_heads"),
-            intermediateSize: try integer("intermediate_size"),
+            modelType: stored.modelType ?? "bert",
+            hiddenSize: stored.hiddenSize,
+            layerCount: stored.numHiddenLayers,
+            attentionHeads: stored.numAttentionHeads,
+            intermediateSize: stored.intermediateSize,
             activation: activation,
             layerNormEpsilon: Float(epsilon),
-            maxPositionEmbeddings: try integer("max_position_embeddings"),
-            vocabularySize: try integer("vocab_size"),
-            typeVocabularySize: try integer("type_vocab_size", default: 2),
-            padTokenID: try integer("pad_token_id", default: modelType.contains("roberta") ? 1 : 0, minimum: 0))
-        guard hiddenSize % attentionHeads == 0 else {
-            throw .invalidConfig(
-                file: file, key: "num_attention_heads",
-                reason: "(\(attentionHeads)) does not divide hidden_size (\(hiddenSize))")
+            maxPositionEmbeddings: stored.maxPositionEmbeddings,
+            vocabularySize: stored.vocabSize,
+            typeVocabularySize: stored.typeVocabSize ?? 2,
+            padTokenID: stored.padTokenId ?? defaultPadTokenID)
+        for (key, value, minimum) in [
+            ("hidden_size", hiddenSize, 1), ("num_hidden_layers", layerCount, 0), ("num_attention_heads", attentionHeads, 1),
+            ("intermediate_size", intermediateSize, 1), ("max_position_embeddings", maxPositionEmbeddings, 1),
+            ("vocab_size", vocabularySize, 1), ("type_vocab_size", typeVocabularySize, 1), ("pad_token_id", padTokenID, 0),
+        ] {
+            try ConfigFile.require(value >= minimum, file: url, key: key, "must be an integer ≥ \(minimum)")
         }
-    }
-}
-
-/// Reading small JSON files (config.json, modules.json) as dictionaries with precise errors.
-enum JSONObjectFile {
-    /// The top-level object of the JSON file at `url`.
-    static func read(_ url: URL) throws(TextEncoderError) -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw .missingFile(path: url.path)
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw .invalidConfig(file: url.path, key: nil, reason: "is not a JSON object")
-        }
-        return object
-    }
-
-    /// The top-level array of the JSON file at `url`.
-    static func readArray(_ url: URL) throws(TextEncoderError) -> [Any] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw .missingFile(path: url.path)
-        }
-        guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
-            throw .invalidConfig(file: url.path, key: nil, reason: "is not a JSON array")
-        }
-        return array
+        try ConfigFile.require(
+            hiddenSize % attentionHeads == 0, file: url, key: "num_attention_heads",
+            "(\(attentionHeads)) does not divide hidden_size (\(hiddenSize))")
     }
 }

@@ -28,12 +28,11 @@ struct TransformerEncoderLayer: Sendable {
     let outputNormWeight: Tensor
     let outputNormBias: Tensor
 
-    /// Reads layer `index` (`encoder.layer.<index>.…`) from `weights`, checking every shape
-    /// against `config`; without `ownsQKV` its Q/K/V weights are left to the caller.
-    init(weights: ModelWeights, index: Int, config: TransformerConfig, ownsQKV: Bool) throws(TextEncoderError) {
+    /// Reads one layer from `weights` scoped to it (`encoder.layer.<index>`), checking every
+    /// shape against `config`; without `ownsQKV` its Q/K/V weights are left to the caller.
+    init(weights: WeightReader, config: TransformerConfig, ownsQKV: Bool) throws(ModelLoadError) {
         let d = config.hiddenSize
         let i = config.intermediateSize
-        let root = "encoder.layer.\(index)."
         width = d
         intermediateWidth = i
         attention = PackedAttention(heads: config.attentionHeads, headWidth: config.headWidth)
@@ -41,38 +40,29 @@ struct TransformerEncoderLayer: Sendable {
         epsilon = config.layerNormEpsilon
 
         if ownsQKV {
-            let stacked = try Self.stackedQKV(weights: weights, index: index, width: d)
+            let stacked = try Self.stackedQKV(weights: weights, width: d)
             qkv = (PackedLinear(weight: stacked.weight), stacked.bias)
         } else {
             qkv = nil
         }
 
-        attentionOutput = PackedLinear(weight: try weights.tensor(root + "attention.output.dense.weight", shape: [d, d]))
-        attentionOutputBias = try weights.tensor(root + "attention.output.dense.bias", shape: [d])
-        (attentionNormWeight, attentionNormBias) = try weights.layerNorm(
-            root + "attention.output.LayerNorm", width: d)
-        intermediate = PackedLinear(weight: try weights.tensor(root + "intermediate.dense.weight", shape: [i, d]))
-        intermediateBias = try weights.tensor(root + "intermediate.dense.bias", shape: [i])
-        output = PackedLinear(weight: try weights.tensor(root + "output.dense.weight", shape: [d, i]))
-        outputBias = try weights.tensor(root + "output.dense.bias", shape: [d])
-        (outputNormWeight, outputNormBias) = try weights.layerNorm(root + "output.LayerNorm", width: d)
+        let attentionOutputLinear = try weights.linear("attention.output.dense", inputs: d, outputs: d)
+        attentionOutput = PackedLinear(weight: attentionOutputLinear.weight)
+        attentionOutputBias = attentionOutputLinear.bias
+        (attentionNormWeight, attentionNormBias) = try weights.layerNorm("attention.output.LayerNorm", width: d)
+        let intermediateLinear = try weights.linear("intermediate.dense", inputs: d, outputs: i)
+        intermediate = PackedLinear(weight: intermediateLinear.weight)
+        intermediateBias = intermediateLinear.bias
+        let outputLinear = try weights.linear("output.dense", inputs: i, outputs: d)
+        output = PackedLinear(weight: outputLinear.weight)
+        outputBias = outputLinear.bias
+        (outputNormWeight, outputNormBias) = try weights.layerNorm("output.LayerNorm", width: d)
     }
 
-    /// Layer `index`'s query, key and value weights stacked into `[3·width, width]`, and their
-    /// biases into `[3·width]`.
-    static func stackedQKV(
-        weights: ModelWeights, index: Int, width d: Int
-    ) throws(TextEncoderError) -> (weight: Tensor, bias: Tensor) {
-        var stackedWeight: [Float] = []
-        var stackedBias: [Float] = []
-        stackedWeight.reserveCapacity(3 * d * d)
-        stackedBias.reserveCapacity(3 * d)
-        for part in ["query", "key", "value"] {
-            let name = "encoder.layer.\(index).attention.self." + part
-            stackedWeight += try weights.tensor(name + ".weight", shape: [d, d]).scalars
-            stackedBias += try weights.tensor(name + ".bias", shape: [d]).scalars
-        }
-        return (Tensor(shape: [3 * d, d], scalars: stackedWeight), Tensor(shape: [3 * d], scalars: stackedBias))
+    /// The layer's query, key and value weights stacked into `[3·width, width]`, and their
+    /// biases into `[3·width]`; `weights` is scoped to the layer.
+    static func stackedQKV(weights: WeightReader, width d: Int) throws(ModelLoadError) -> (weight: Tensor, bias: Tensor) {
+        try weights.scoped("attention.self").stackedLinear(["query", "key", "value"], width: d)
     }
 
     /// Runs the layer in place on `hidden`, `rows × width` packed token states whose sequences

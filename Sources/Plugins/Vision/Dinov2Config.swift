@@ -4,9 +4,6 @@ import Runtime
 /// The fields of a Hugging Face DINOv2 `config.json` (`Dinov2Config` or
 /// `Dinov2WithRegistersConfig`) that the native forward pass uses.
 public struct Dinov2Config: Sendable, Equatable {
-    /// The `model_type` values this configuration describes.
-    public static let modelTypes = ["dinov2", "dinov2_with_registers"]
-
     /// `model_type`: `dinov2` (`Dinov2Model`) or `dinov2_with_registers`
     /// (`Dinov2WithRegistersModel`).
     public var modelType: String
@@ -74,92 +71,76 @@ public struct Dinov2Config: Sendable, Equatable {
         self.registerCount = registerCount
     }
 
+    /// config.json as stored; property names are its keys in camelCase.
+    struct Stored: Decodable {
+        var modelType: String
+        var hiddenSize: Int
+        var numHiddenLayers: Int
+        var numAttentionHeads: Int
+        var mlpRatio: Double?
+        var hiddenAct: String?
+        var layerNormEps: Double?
+        var imageSize: Int?
+        var patchSize: Int?
+        var numChannels: Int?
+        var qkvBias: Bool?
+        var useSwigluFfn: Bool?
+        var numRegisterTokens: Int?
+    }
+
     /// Reads and checks `config.json` at `url`.
     ///
     /// `model_type`, `hidden_size`, `num_hidden_layers` and `num_attention_heads` are required.
     /// The others default as in transformers: `mlp_ratio` 4, `hidden_act` `gelu`,
     /// `layer_norm_eps` 1e-6, `image_size` 224, `patch_size` 14, `num_channels` 3, `qkv_bias`
     /// true, `use_swiglu_ffn` false, `num_register_tokens` 4 (registers model only).
-    public init(contentsOf url: URL) throws(VisionEncoderError) {
-        let file = url.path
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw .missingFile(path: file)
+    ///
+    /// - Throws: ``ModelLoadError`` naming the file and key.
+    public init(contentsOf url: URL) throws(ModelLoadError) {
+        let stored = try ConfigFile.decode(Stored.self, from: url)
+        let supported = Dinov2().modelTypes
+        guard supported.contains(stored.modelType) else {
+            throw .unsupportedModelType(file: url.path, modelType: stored.modelType, supported: supported)
         }
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw .invalidConfig(file: file, key: nil, reason: "is not a JSON object")
+        let usesSwiGLU = stored.useSwigluFfn ?? false
+        let activationName = stored.hiddenAct ?? "gelu"
+        // A SwiGLU block applies SiLU whatever hidden_act says.
+        guard let activation = GELUForm(huggingFaceName: activationName) ?? (usesSwiGLU ? .exact : nil) else {
+            throw .unsupportedActivation(file: url.path, activation: activationName)
         }
-        func present(_ key: String) -> Any? {
-            guard let raw = json[key], !(raw is NSNull) else { return nil }
-            return raw
+        let hasRegisters = stored.modelType == "dinov2_with_registers"
+        let mlpRatio = stored.mlpRatio ?? 4
+        let epsilon = stored.layerNormEps ?? 1e-6
+        for (key, value) in [("mlp_ratio", mlpRatio), ("layer_norm_eps", epsilon)] {
+            try ConfigFile.require(value > 0 && value.isFinite, file: url, key: key, "must be a positive number")
         }
-        func integer(_ key: String, default value: Int? = nil, minimum: Int = 1) throws(VisionEncoderError) -> Int {
-            guard let raw = present(key) else {
-                guard let value else { throw .invalidConfig(file: file, key: key, reason: "is missing") }
-                return value
-            }
-            guard let number = raw as? NSNumber,
-                  let result = Int(exactly: number.doubleValue), result >= minimum
-            else { throw .invalidConfig(file: file, key: key, reason: "must be an integer ≥ \(minimum)") }
-            return result
-        }
-        func number(_ key: String, default value: Double) throws(VisionEncoderError) -> Double {
-            guard let raw = present(key) else { return value }
-            guard let number = raw as? NSNumber, number.doubleValue > 0,
-                  number.doubleValue.isFinite
-            else { throw .invalidConfig(file: file, key: key, reason: "must be a positive number") }
-            return number.doubleValue
-        }
-        func flag(_ key: String, default value: Bool) throws(VisionEncoderError) -> Bool {
-            guard let raw = present(key) else { return value }
-            guard let flag = raw as? Bool else {
-                throw .invalidConfig(file: file, key: key, reason: "must be true or false")
-            }
-            return flag
-        }
-
-        guard let modelType = present("model_type") as? String else {
-            throw .invalidConfig(file: file, key: "model_type", reason: "is missing or not a string")
-        }
-        guard Self.modelTypes.contains(modelType) else {
-            throw .unsupportedModelType(file: file, modelType: modelType, supported: Self.modelTypes)
-        }
-        let usesSwiGLU = try flag("use_swiglu_ffn", default: false)
-        let activationName = present("hidden_act") as? String ?? "gelu"
-        var activation = GELUForm.exact
-        switch activationName {
-        case "gelu": activation = .exact
-        case "gelu_new", "gelu_pytorch_tanh": activation = .tanh
-        default:
-            // A SwiGLU block applies SiLU whatever hidden_act says.
-            if !usesSwiGLU { throw .unsupportedActivation(file: file, activation: activationName) }
-        }
-        let hasRegisters = modelType == "dinov2_with_registers"
         self.init(
-            modelType: modelType,
-            hiddenSize: try integer("hidden_size"),
-            layerCount: try integer("num_hidden_layers", minimum: 0),
-            attentionHeads: try integer("num_attention_heads"),
-            mlpRatio: try number("mlp_ratio", default: 4),
+            modelType: stored.modelType,
+            hiddenSize: stored.hiddenSize,
+            layerCount: stored.numHiddenLayers,
+            attentionHeads: stored.numAttentionHeads,
+            mlpRatio: mlpRatio,
             activation: activation,
-            layerNormEpsilon: Float(try number("layer_norm_eps", default: 1e-6)),
-            imageSize: try integer("image_size", default: 224),
-            patchSize: try integer("patch_size", default: 14),
-            channels: try integer("num_channels", default: 3),
-            qkvBias: try flag("qkv_bias", default: true),
+            layerNormEpsilon: Float(epsilon),
+            imageSize: stored.imageSize ?? 224,
+            patchSize: stored.patchSize ?? 14,
+            channels: stored.numChannels ?? 3,
+            qkvBias: stored.qkvBias ?? true,
             usesSwiGLU: usesSwiGLU,
-            registerCount: hasRegisters ? try integer("num_register_tokens", default: 4, minimum: 0) : 0)
-        guard hiddenSize % attentionHeads == 0 else {
-            throw .invalidConfig(
-                file: file, key: "num_attention_heads",
-                reason: "(\(attentionHeads)) does not divide hidden_size (\(hiddenSize))")
+            registerCount: hasRegisters ? stored.numRegisterTokens ?? 4 : 0)
+        for (key, value, minimum) in [
+            ("hidden_size", hiddenSize, 1), ("num_hidden_layers", layerCount, 0), ("num_attention_heads", attentionHeads, 1),
+            ("image_size", imageSize, 1), ("patch_size", patchSize, 1), ("num_channels", channels, 1),
+            ("num_register_tokens", registerCount, 0),
+        ] {
+            try ConfigFile.require(value >= minimum, file: url, key: key, "must be an integer ≥ \(minimum)")
         }
-        guard imageSize >= patchSize else {
-            throw .invalidConfig(
-                file: file, key: "image_size",
-                reason: "(\(imageSize)) is smaller than patch_size (\(patchSize))")
-        }
-        guard feedForwardWidth > 0 else {
-            throw .invalidConfig(file: file, key: "mlp_ratio", reason: "gives an empty feed-forward block")
-        }
+        try ConfigFile.require(
+            hiddenSize % attentionHeads == 0, file: url, key: "num_attention_heads",
+            "(\(attentionHeads)) does not divide hidden_size (\(hiddenSize))")
+        try ConfigFile.require(
+            imageSize >= patchSize, file: url, key: "image_size",
+            "(\(imageSize)) is smaller than patch_size (\(patchSize))")
+        try ConfigFile.require(feedForwardWidth > 0, file: url, key: "mlp_ratio", "gives an empty feed-forward block")
     }
 }

@@ -25,8 +25,8 @@ struct Dinov2Embeddings: Sendable {
     /// `[1 + gridSide², width]`: the class position, then the grid row-major.
     let positionTable: Tensor
 
-    /// Reads the embedding tensors, checking their shapes against `config`.
-    init(weights: VisionWeights, config: Dinov2Config) throws(VisionEncoderError) {
+    /// Reads the embedding tensors from `weights` scoped to `embeddings`, checking their shapes against `config`.
+    init(weights: WeightReader, config: Dinov2Config) throws(ModelLoadError) {
         let d = config.hiddenSize
         let p = config.patchSize
         width = d
@@ -35,19 +35,19 @@ struct Dinov2Embeddings: Sendable {
         gridSide = config.positionGridSide
         antialias = config.antialiasedPositionInterpolation
         projection = PackedLinear(weight: try weights.tensor(
-            "embeddings.patch_embeddings.projection.weight", shape: [d, config.channels, p, p]
+            "patch_embeddings.projection.weight", shape: [d, config.channels, p, p]
         ).reshaped([d, config.channels * p * p]))
-        projectionBias = try weights.tensor("embeddings.patch_embeddings.projection.bias", shape: [d])
-        classToken = try weights.tensor("embeddings.cls_token", shape: [1, 1, d]).reshaped([d])
+        projectionBias = try weights.tensor("patch_embeddings.projection.bias", shape: [d])
+        classToken = try weights.tensor("cls_token", shape: [1, 1, d]).reshaped([d])
         if config.registerCount > 0 {
             registerTokens = try weights.tensor(
-                "embeddings.register_tokens", shape: [1, config.registerCount, d]
+                "register_tokens", shape: [1, config.registerCount, d]
             ).reshaped([config.registerCount, d])
         } else {
             registerTokens = Tensor(shape: [0, d])
         }
         positionTable = try weights.tensor(
-            "embeddings.position_embeddings", shape: [1, 1 + gridSide * gridSide, d]
+            "position_embeddings", shape: [1, 1 + gridSide * gridSide, d]
         ).reshaped([1 + gridSide * gridSide, d])
     }
 

@@ -25,11 +25,9 @@ struct Dinov2FeedForward: Sendable {
     /// it to the caller to add.
     let outputBias: Tensor
 
-    /// Reads the block under `root` (`encoder.layer.N.mlp.`), checking shapes against `config`,
-    /// and scales its output by `outputScale` (`layer_scale2.lambda1`).
-    init(
-        weights: VisionWeights, root: String, config: Dinov2Config, outputScale: Tensor
-    ) throws(VisionEncoderError) {
+    /// Reads the block from `weights` scoped to it (`encoder.layer.N.mlp`), checking shapes
+    /// against `config`, and scales its output by `outputScale` (`layer_scale2.lambda1`).
+    init(weights: WeightReader, config: Dinov2Config, outputScale: Tensor) throws(ModelLoadError) {
         let d = config.hiddenSize
         let h = config.feedForwardWidth
         width = d
@@ -37,12 +35,11 @@ struct Dinov2FeedForward: Sendable {
         let (first, second) = config.usesSwiGLU ? ("weights_in", "weights_out") : ("fc1", "fc2")
         let expanded = config.usesSwiGLU ? 2 * h : h
         kind = config.usesSwiGLU ? .swiGLU : .mlp(config.activation)
-        input = PackedLinear(weight: try weights.tensor(root + first + ".weight", shape: [expanded, d]))
-        inputBias = try weights.tensor(root + first + ".bias", shape: [expanded])
-        let (outputWeight, scaledBias) = Dinov2Layer.scaled(
-            weight: try weights.tensor(root + second + ".weight", shape: [d, h]),
-            bias: try weights.tensor(root + second + ".bias", shape: [d]),
-            by: outputScale)
+        let inputLinear = try weights.linear(first, inputs: d, outputs: expanded)
+        input = PackedLinear(weight: inputLinear.weight)
+        inputBias = inputLinear.bias
+        let outputLinear = try weights.linear(second, inputs: h, outputs: d)
+        let (outputWeight, scaledBias) = Dinov2Layer.scaled(weight: outputLinear.weight, bias: outputLinear.bias, by: outputScale)
         output = PackedLinear(weight: outputWeight)
         outputBias = scaledBias
     }

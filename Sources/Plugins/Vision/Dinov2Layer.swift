@@ -32,41 +32,26 @@ struct Dinov2Layer: Sendable {
     /// The feed-forward block, its output already scaled by `layer_scale2.lambda1`.
     let feedForward: Dinov2FeedForward
 
-    /// Reads layer `index` (`encoder.layer.<index>.…`) from `weights`, checking every shape
-    /// against `config`.
-    init(weights: VisionWeights, index: Int, config: Dinov2Config) throws(VisionEncoderError) {
+    /// Reads one layer from `weights` scoped to it (`encoder.layer.<index>`), checking every
+    /// shape against `config`.
+    init(weights: WeightReader, config: Dinov2Config) throws(ModelLoadError) {
         let d = config.hiddenSize
-        let root = "encoder.layer.\(index)."
         width = d
         attention = LongSequenceAttention(heads: config.attentionHeads, headWidth: config.headWidth)
         epsilon = config.layerNormEpsilon
-        (norm1Weight, norm1Bias) = try weights.layerNorm(root + "norm1", width: d)
-
-        var stackedWeight: [Float] = []
-        var stackedBias: [Float] = []
-        stackedWeight.reserveCapacity(3 * d * d)
-        stackedBias.reserveCapacity(3 * d)
-        for part in ["query", "key", "value"] {
-            let name = root + "attention.attention." + part
-            stackedWeight += try weights.tensor(name + ".weight", shape: [d, d]).scalars
-            if config.qkvBias {
-                stackedBias += try weights.tensor(name + ".bias", shape: [d]).scalars
-            } else {
-                stackedBias += [Float](repeating: 0, count: d)
-            }
-        }
-        qkv = PackedLinear(weight: Tensor(shape: [3 * d, d], scalars: stackedWeight))
-        qkvBias = Tensor(shape: [3 * d], scalars: stackedBias)
-        let scale1 = try weights.tensor(root + "layer_scale1.lambda1", shape: [d])
-        let (outputWeight, outputBias) = Self.scaled(
-            weight: try weights.tensor(root + "attention.output.dense.weight", shape: [d, d]),
-            bias: try weights.tensor(root + "attention.output.dense.bias", shape: [d]),
-            by: scale1)
+        (norm1Weight, norm1Bias) = try weights.layerNorm("norm1", width: d)
+        let stacked = try weights.scoped("attention.attention").stackedLinear(
+            ["query", "key", "value"], width: d, biases: config.qkvBias)
+        qkv = PackedLinear(weight: stacked.weight)
+        qkvBias = stacked.bias
+        let scale1 = try weights.tensor("layer_scale1.lambda1", shape: [d])
+        let dense = try weights.linear("attention.output.dense", inputs: d, outputs: d)
+        let (outputWeight, outputBias) = Self.scaled(weight: dense.weight, bias: dense.bias, by: scale1)
         attentionOutput = PackedLinear(weight: outputWeight)
         attentionOutputBias = outputBias
-        (norm2Weight, norm2Bias) = try weights.layerNorm(root + "norm2", width: d)
-        let scale2 = try weights.tensor(root + "layer_scale2.lambda1", shape: [d])
-        feedForward = try Dinov2FeedForward(weights: weights, root: root + "mlp.", config: config, outputScale: scale2)
+        (norm2Weight, norm2Bias) = try weights.layerNorm("norm2", width: d)
+        let scale2 = try weights.tensor("layer_scale2.lambda1", shape: [d])
+        feedForward = try Dinov2FeedForward(weights: weights.scoped("mlp"), config: config, outputScale: scale2)
     }
 
     /// `weight` `[out, in]` with row `i` multiplied by `scale[i]`, and `bias ⊙ scale`.

@@ -20,32 +20,30 @@ public struct Dinov2Model: VisionEncoder {
     private let finalNormBias: Tensor
     private let workspaces = Dinov2WorkspaceCache()
 
-    /// The prefixes a task model puts before the backbone's tensor names.
-    static let weightPrefixes = ["dinov2.", "dinov2_with_registers."]
-
     /// Builds the model from `config` and `weights` (names with or without `dinov2.` or
     /// `dinov2_with_registers.`).
     ///
-    /// - Throws: ``VisionEncoderError/missingTensor(name:file:)`` or
-    ///   ``VisionEncoderError/shapeMismatch(tensor:expected:found:file:)`` naming the tensor.
-    public init(config: Dinov2Config, weights: SafeTensorsFile) throws(VisionEncoderError) {
-        try self.init(config: config, weights: VisionWeights(file: weights, prefixes: Self.weightPrefixes))
+    /// - Throws: ``ModelLoadError/missingTensor(name:file:)`` or
+    ///   ``ModelLoadError/shapeMismatch(tensor:expected:found:file:)`` naming the tensor.
+    public init(config: Dinov2Config, weights: SafeTensorsFile) throws(ModelLoadError) {
+        try self.init(config: config, weights: WeightReader(file: weights, roots: Dinov2().weightRoots))
     }
 
     /// Loads `config.json` and `model.safetensors` from a Hugging Face model folder.
-    public init(folder: URL) throws(VisionEncoderError) {
+    public init(folder: URL) throws(ModelLoadError) {
         let config = try Dinov2Config(contentsOf: folder.appendingPathComponent("config.json"))
-        let weights = try VisionWeights(
-            url: folder.appendingPathComponent("model.safetensors"), prefixes: Self.weightPrefixes)
+        let weights = try WeightReader(
+            url: folder.appendingPathComponent("model.safetensors"), roots: Dinov2().weightRoots)
         try self.init(config: config, weights: weights)
     }
 
-    private init(config: Dinov2Config, weights: VisionWeights) throws(VisionEncoderError) {
+    /// Builds the model from `config` and `weights`, checking every shape.
+    public init(config: Dinov2Config, weights: WeightReader) throws(ModelLoadError) {
         self.config = config
-        embeddings = try Dinov2Embeddings(weights: weights, config: config)
+        embeddings = try Dinov2Embeddings(weights: weights.scoped("embeddings"), config: config)
         var layers: [Dinov2Layer] = []
         for index in 0..<config.layerCount {
-            layers.append(try Dinov2Layer(weights: weights, index: index, config: config))
+            layers.append(try Dinov2Layer(weights: weights.scoped("encoder.layer.\(index)"), config: config))
         }
         self.layers = layers
         (finalNormWeight, finalNormBias) = try weights.layerNorm("layernorm", width: config.hiddenSize)

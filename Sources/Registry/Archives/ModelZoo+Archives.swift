@@ -85,39 +85,28 @@ extension ModelZoo {
         let entry = try catalog.projectorEntry(for: pair)
         let destination = output ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .appendingPathComponent(ModelZoo.defaultArchiveName(for: entry))
-        let folder = destination.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(destination.lastPathComponent).tmp-\(UUID().uuidString)")
         return try store.withLock(exclusive: false) {
             let (manifest, card) = try archiveManifest(for: entry)
             let checkpoint = store.folder(for: entry.record.checkpointDigest)
-            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw ZooError.posix("write archive", destination.path) }
-            var keep = false
-            defer { if !keep { unlink(temporary.path) } }
-            do {
-                defer { close(fd) }
-                let writer = try TarZstdWriter(fd: fd, path: destination.path)
-                try writer.add(ArchiveManifest.manifestPath, data: try manifest.encoded())
-                let names = manifest.files.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-                for name in names {
-                    let expected = manifest.files[name]!
-                    if name == ArchiveManifest.modelCardPath {
-                        try writer.add(name, data: card)
-                        continue
-                    }
-                    let source = checkpoint.appendingPathComponent(name).path
-                    let (sha, bytes) = try writer.add(name, size: expected.bytes, from: source)
-                    guard sha == expected.sha256, bytes == expected.bytes else {
-                        throw ZooError(.data, "cannot pack \(entry.reference): stored file '\(source)' differs from the catalog (\(bytes) bytes, sha256 \(sha)); run 'zoo verify'")
-                    }
+            let file = try DurableFile(creating: destination)
+            let writer = try TarZstdWriter(fd: file.descriptor, path: destination.path)
+            try writer.add(ArchiveManifest.manifestPath, data: try manifest.encoded())
+            let names = manifest.files.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            for name in names {
+                let expected = manifest.files[name]!
+                if name == ArchiveManifest.modelCardPath {
+                    try writer.add(name, data: card)
+                    continue
                 }
-                try writer.finish()
-                guard fsync(fd) == 0 else { throw ZooError.posix("fsync", temporary.path) }
+                let source = checkpoint.appendingPathComponent(name).path
+                let (sha, bytes) = try writer.add(name, size: expected.bytes, from: source)
+                guard sha == expected.sha256, bytes == expected.bytes else {
+                    throw ZooError(.data, "cannot pack \(entry.reference): stored file '\(source)' differs from the catalog (\(bytes) bytes, sha256 \(sha)); run 'zoo verify'")
+                }
             }
-            let (sha, bytes) = try FileHasher.hash(temporary.path)
-            guard rename(temporary.path, destination.path) == 0 else { throw ZooError.posix("move into place", destination.path) }
-            keep = true
-            try CheckpointStore.syncFolder(folder.path)
+            try writer.finish()
+            let (sha, bytes) = try FileHasher.hash(file.temporaryURL.path)
+            try file.commit()
             return PackedArchive(entry: entry, manifest: manifest, url: destination, bytes: bytes, sha256: sha)
         }
     }

@@ -31,3 +31,10 @@ public struct CKAError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension CKAError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        .data
+    }
+}

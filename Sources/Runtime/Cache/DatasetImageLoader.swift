@@ -132,3 +132,13 @@ private final class IteratorBox: @unchecked Sendable {
     let iterator: any DatasetIterator
     init(_ iterator: any DatasetIterator) { self.iterator = iterator }
 }
+
+extension DatasetLoadError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .dataset(let error): return error.exitStatus
+        case .image(_, let error): return error.exitStatus
+        }
+    }
+}

@@ -21,3 +21,10 @@ public struct EmbeddingCacheError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension EmbeddingCacheError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        kind == .io ? .io : .data
+    }
+}

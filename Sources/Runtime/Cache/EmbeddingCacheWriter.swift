@@ -57,7 +57,7 @@ public final class EmbeddingCacheWriter {
             do { data = try JSONEncoder.sortedKeys.encode(layout) } catch {
                 throw EmbeddingCacheError(.io, "cannot encode the cache layout: \(error)")
             }
-            try AtomicFile.write(data, to: manifest)
+            do { try DurableFile.write(data, to: manifest) } catch { throw EmbeddingCacheError(.io, error.description) }
         }
     }
 

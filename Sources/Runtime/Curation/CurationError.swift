@@ -21,3 +21,10 @@ public struct CurationError: Error, Sendable, CustomStringConvertible, Equatable
 
     public var description: String { message }
 }
+
+extension CurationError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        kind == .noInput ? .noInput : .data
+    }
+}

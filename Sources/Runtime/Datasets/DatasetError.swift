@@ -27,3 +27,15 @@ public struct DatasetError: Error, Sendable, CustomStringConvertible, Equatable 
     /// The message.
     public var description: String { message }
 }
+
+extension DatasetError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .usage: return .usage
+        case .data: return .data
+        case .noInput: return .noInput
+        case .io: return .io
+        }
+    }
+}

@@ -22,10 +22,10 @@ public struct EmbeddingMatrix: Sendable {
         var copy = self
         let width = width
         copy.values.withUnsafeMutableBufferPointer { buffer in
-            let base = RowPointer(buffer.baseAddress!)
+            let base = UnsafeSendableBox(buffer.baseAddress!)
             ParallelRows.forEach(count: rows, costPerRow: width) { range in
                 for row in range {
-                    let start = base.pointer + row * width
+                    let start = base.value + row * width
                     // Eight Float partial sums (vectorisable), added in Double.
                     var partial = SIMD8<Float>()
                     var index = 0
@@ -65,8 +65,3 @@ public struct EmbeddingMatrix: Sendable {
     }
 }
 
-/// The base of a buffer whose rows parallel workers change, each its own.
-private struct RowPointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
-}

@@ -8,3 +8,10 @@ public struct EvaluationError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension EvaluationError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        .data
+    }
+}

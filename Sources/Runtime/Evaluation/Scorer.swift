@@ -118,13 +118,13 @@ public enum Scorer {
             }
             scores.withUnsafeBufferPointer { s in
                 tops.withUnsafeMutableBufferPointer { t in
-                    let (scoreBase, topBase) = (UnsafeSendable(s.baseAddress!), UnsafeSendable(t.baseAddress!))
+                    let (scoreBase, topBase) = (UnsafeSendableBox(s.baseAddress!), UnsafeSendableBox(t.baseAddress!))
                     ParallelRows.forEach(count: rows, costPerRow: count) { range in
                         var top: [Int] = []
                         top.reserveCapacity(k)
                         for row in range {
-                            TopK.largest(scoreBase.pointer + row * count, count: count, k: k, into: &top)
-                            for slot in 0..<k { topBase.pointer[row * k + slot] = top[slot] }
+                            TopK.largest(scoreBase.value + row * count, count: count, k: k, into: &top)
+                            for slot in 0..<k { topBase.value[row * k + slot] = top[slot] }
                         }
                     }
                 }
@@ -144,9 +144,3 @@ public struct ClassificationResult: Sendable, Equatable {
     public var perClassRecall: [Double]
 }
 
-/// A pointer handed to the workers of one parallel loop, each touching its own rows.
-private struct UnsafeSendable<Pointee>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Pointee>
-    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
-    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
-}

@@ -1,3 +1,4 @@
+import Foundation
 /// Why an image could not be decoded or preprocessed. Every case names the file (its path, or the
 /// name given for in-memory bytes).
 public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -56,5 +57,13 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .shapeMismatch(let file, let expected, let actual):
             return "\(file): preprocessed to shape \(actual), but the batch has \(expected)"
         }
+    }
+}
+
+extension ImageError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        if case .unreadable(let file, _) = self, !FileManager.default.fileExists(atPath: file) { return .noInput }
+        return .data
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// Why a `preprocessor_config.json` could not be used. Every case names the file.
 public enum ImagePreprocessorConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file could not be read.
@@ -15,5 +16,13 @@ public enum ImagePreprocessorConfigError: Error, Equatable, Sendable, CustomStri
         case .invalid(let file, let reason): return "\(file): invalid image-processor configuration: \(reason)"
         case .unsupported(let file, let reason): return "\(file): unsupported image-processor setting: \(reason)"
         }
+    }
+}
+
+extension ImagePreprocessorConfigError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        if case .unreadable(let file, _) = self, !FileManager.default.fileExists(atPath: file) { return .noInput }
+        return .data
     }
 }

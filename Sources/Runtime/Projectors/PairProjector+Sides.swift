@@ -15,15 +15,15 @@ extension PairProjector {
             return (forwardVision(pooled: vision, batch: batch), forwardText(pooled: text, batch: batch))
         }
         let sides = splitSides()
-        let inputs = SideInputs(vision: vision, text: text)
+        let inputs = UnsafeSendableBox((vision: vision, text: text))
         var image: [Float] = []
         var caption: [Float] = []
         withUnsafeMutablePointer(to: &image) { imageSlot in
             withUnsafeMutablePointer(to: &caption) { captionSlot in
-                let slots = SideSlots(image: imageSlot, text: captionSlot)
+                let slots = UnsafeSendableBox((image: imageSlot, text: captionSlot))
                 Self.onTwoThreads(
-                    { slots.image.pointee = sides.vision.forwardVision(pooled: inputs.vision, batch: batch) },
-                    { slots.text.pointee = sides.text.forwardText(pooled: inputs.text, batch: batch) })
+                    { slots.value.image.pointee = sides.vision.forwardVision(pooled: inputs.value.vision, batch: batch) },
+                    { slots.value.text.pointee = sides.text.forwardText(pooled: inputs.value.text, batch: batch) })
             }
         }
         joinSides(sides)
@@ -111,16 +111,4 @@ private final class Sides: @unchecked Sendable {
         vision.textHead = nil
         text = vision
     }
-}
-
-/// Input buffers handed to the two threads (read only).
-private struct SideInputs: @unchecked Sendable {
-    let vision: UnsafeBufferPointer<Float>
-    let text: UnsafeBufferPointer<Float>
-}
-
-/// Where the two threads write their results (distinct locations).
-private struct SideSlots: @unchecked Sendable {
-    let image: UnsafeMutablePointer<[Float]>
-    let text: UnsafeMutablePointer<[Float]>
 }

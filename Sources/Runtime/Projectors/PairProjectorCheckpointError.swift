@@ -1,3 +1,4 @@
+import Foundation
 /// Why a projector weights file or training-state file could not be written or read.
 ///
 /// Every case names the file; cases about one tensor name it too.
@@ -48,6 +49,17 @@ public enum PairProjectorCheckpointError: Error, Equatable, Sendable, CustomStri
             return "\(file): optimiser state '\(tensor)': \(reason)"
         case .cannotWrite(let file, let reason):
             return "\(file): cannot write: \(reason)"
+        }
+    }
+}
+
+extension PairProjectorCheckpointError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unreadable(let file, _): return FileManager.default.fileExists(atPath: file) ? .io : .noInput
+        case .cannotWrite: return .io
+        default: return .data
         }
     }
 }

@@ -40,3 +40,10 @@ public enum ProjectorArchitectureError: Error, Equatable, Sendable, CustomString
         }
     }
 }
+
+extension ProjectorArchitectureError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        .usage
+    }
+}

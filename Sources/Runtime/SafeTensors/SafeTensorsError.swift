@@ -1,3 +1,4 @@
+import Foundation
 /// Why a safetensors file could not be opened, or why a tensor could not be read from it.
 ///
 /// Every case names the file (its path, or the name given for in-memory bytes) and, where the
@@ -182,6 +183,17 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "tensor '\(tensor)': dtype \(dtype.rawValue) cannot be read as \(expected)"
         case .valueOutOfRange(_, let tensor, let index):
             return "tensor '\(tensor)': element \(index) does not fit in Int64"
+        }
+    }
+}
+
+extension SafeTensorsError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .cannotOpen(let file, _): return FileManager.default.fileExists(atPath: file) ? .io : .noInput
+        case .cannotMap: return .io
+        default: return .data
         }
     }
 }

@@ -33,9 +33,9 @@ struct SafeTensorsLayout: Sendable {
         if let badOffset = firstInvalidUTF8Offset(headerBytes) {
             throw .headerNotUTF8(file: file, offset: badOffset)
         }
-        let json: HeaderJSON
+        let json: StrictJSON
         do {
-            json = try HeaderJSONParser.parse(headerBytes)
+            json = try StrictJSONParser.parse(headerBytes, maximumDepth: 64)
         } catch {
             throw .headerNotJSON(file: file, reason: error.description)
         }
@@ -81,7 +81,7 @@ struct SafeTensorsLayout: Sendable {
     }
 
     private static func parseMetadata(
-        _ value: HeaderJSON, file: String
+        _ value: StrictJSON, file: String
     ) throws(SafeTensorsError) -> [String: String] {
         guard case .object(let members) = value else { throw .metadataNotObject(file: file) }
         var metadata: [String: String] = [:]
@@ -97,14 +97,14 @@ struct SafeTensorsLayout: Sendable {
     }
 
     private static func parseEntry(
-        _ value: HeaderJSON, name: String, file: String
+        _ value: StrictJSON, name: String, file: String
     ) throws(SafeTensorsError) -> TensorInfo {
         guard case .object(let members) = value else {
             throw .entryNotObject(file: file, tensor: name)
         }
         var fields = EntryFields()
         for (key, value) in members {
-            let slot: WritableKeyPath<EntryFields, HeaderJSON?>
+            let slot: WritableKeyPath<EntryFields, StrictJSON?>
             switch key {
             case "dtype": slot = \.dtype
             case "shape": slot = \.shape
@@ -152,7 +152,7 @@ struct SafeTensorsLayout: Sendable {
     }
 
     private static func parseShape(
-        _ value: HeaderJSON, name: String, file: String
+        _ value: StrictJSON, name: String, file: String
     ) throws(SafeTensorsError) -> [Int] {
         guard case .array(let elements) = value else {
             throw .shapeNotIntegerArray(file: file, tensor: name)
@@ -175,7 +175,7 @@ struct SafeTensorsLayout: Sendable {
     }
 
     private static func parseOffsets(
-        _ value: HeaderJSON, name: String, file: String
+        _ value: StrictJSON, name: String, file: String
     ) throws(SafeTensorsError) -> (begin: Int, end: Int) {
         guard case .array(let elements) = value, elements.count == 2,
               case .number(let first) = elements[0], let begin = first.nonNegativeInt,
@@ -230,7 +230,7 @@ struct SafeTensorsLayout: Sendable {
 
 /// The three fields of a tensor entry, collected while scanning its members.
 private struct EntryFields {
-    var dtype: HeaderJSON?
-    var shape: HeaderJSON?
-    var offsets: HeaderJSON?
+    var dtype: StrictJSON?
+    var shape: StrictJSON?
+    var offsets: StrictJSON?
 }

@@ -1,15 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The POSIX `write(2)`, named so `SafeTensorsWriter.write(to:)` does not shadow it.
-private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, buffer, count)
-}
-
 /// Builds a safetensors file from tensors added in any order.
 ///
 /// The output matches what Python's `safetensors` writes: the header is compact JSON with
@@ -95,40 +84,19 @@ public struct SafeTensorsWriter: Sendable {
         return file
     }
 
-    /// Writes the file to `url` atomically: into a temporary file in the same folder, flushed
-    /// to disk, then renamed over `url`.
+    /// Writes the file to `url` durably (``DurableFile``): a reader sees the old file or the
+    /// new one, never a mix, and a crash after this returns does not lose it.
     public func write(to url: URL) throws(SafeTensorsWriterError) {
         let ordered = sortedEntries
         let prefix = try Self.headerPrefix(for: ordered, metadata: metadata)
-        let path = url.path
-        let folder = url.deletingLastPathComponent().path
-        let temporaryPath = folder + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString
-
-        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .cannotWrite(file: path, reason: Self.lastErrorText()) }
-        var succeeded = false
-        defer {
-            if !succeeded { unlink(temporaryPath) }
-        }
         do {
-            defer { close(descriptor) }
-            try Self.writeAll(prefix, to: descriptor, path: path)
-            for entry in ordered {
-                try Self.writeAll(entry.bytes, to: descriptor, path: path)
+            let file = try DurableFile(creating: url)
+            for bytes in [prefix] + ordered.map(\.bytes) {
+                try bytes.withUnsafeBytes { raw in Result { () throws(DurableFileError) in try file.write(raw) } }.get()
             }
-            guard fsync(descriptor) == 0 else {
-                throw SafeTensorsWriterError.cannotWrite(file: path, reason: Self.lastErrorText())
-            }
-        }
-        guard rename(temporaryPath, path) == 0 else {
-            throw .cannotWrite(file: path, reason: Self.lastErrorText())
-        }
-        succeeded = true
-        // Best effort: make the rename itself durable.
-        let folderDescriptor = open(folder, O_RDONLY | O_CLOEXEC)
-        if folderDescriptor >= 0 {
-            _ = fsync(folderDescriptor)
-            close(folderDescriptor)
+            try file.commit()
+        } catch {
+            throw .cannotWrite(file: url.path, reason: error.reason)
         }
     }
 
@@ -193,29 +161,5 @@ public struct SafeTensorsWriter: Sendable {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
         }
         return bytes
-    }
-
-    private static func writeAll(
-        _ bytes: [UInt8], to descriptor: Int32, path: String
-    ) throws(SafeTensorsWriterError) {
-        var failure: String?
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var done = 0
-            while done < buffer.count {
-                let written = systemWrite(descriptor, base + done, buffer.count - done)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = lastErrorText()
-                    return
-                }
-                done += written
-            }
-        }
-        if let failure { throw .cannotWrite(file: path, reason: failure) }
-    }
-
-    private static func lastErrorText() -> String {
-        String(cString: strerror(errno))
     }
 }

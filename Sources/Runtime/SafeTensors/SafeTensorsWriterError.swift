@@ -35,3 +35,11 @@ public enum SafeTensorsWriterError: Error, Equatable, Sendable, CustomStringConv
         }
     }
 }
+
+extension SafeTensorsWriterError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        if case .cannotWrite = self { return .io }
+        return .data
+    }
+}

@@ -125,14 +125,8 @@ public enum ParallelRows {
     /// never outlive this call; the caller keeps the workers' writes disjoint.
     public static func run(workers: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendableBox(body)
+            let shared = UnsafeSendableBox(body)
             DispatchQueue.concurrentPerform(iterations: workers) { shared.value($0) }
         }
     }
-}
-
-/// Carries a value into a `@Sendable` closure that is known to finish before the value's owner.
-private struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -20,6 +20,16 @@ public enum GELUForm: String, Sendable, CaseIterable {
         }
     }
 
+    /// The form Hugging Face's `hidden_act` names (`gelu`; `gelu_new` or `gelu_pytorch_tanh`),
+    /// nil for any other activation.
+    public init?(huggingFaceName name: String) {
+        switch name {
+        case "gelu": self = .exact
+        case "gelu_new", "gelu_pytorch_tanh": self = .tanh
+        default: return nil
+        }
+    }
+
     /// The C kernels' code for this form.
     var kernelCode: Int32 { self == .exact ? 0 : 1 }
 }

@@ -36,7 +36,9 @@ public enum KernelPath {
     }
 
     /// Why `ZOO_VECTOR_LANES` cannot be honoured.
-    public struct RequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct RequestError: ReportableError, Equatable {
+        /// A width that is no width, or one this CPU cannot run, is a usage error.
+        public var exitStatus: ExitStatus { .usage }
         /// The variable's value as set.
         public let value: String
         /// Whether the value names a real width that this CPU lacks (else it is no width at all).

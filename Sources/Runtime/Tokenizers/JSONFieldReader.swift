@@ -4,12 +4,12 @@ struct JSONFieldReader {
     /// Path of the file, for errors.
     let file: String
     /// The object read.
-    let value: TokenizerJSON
+    let value: StrictJSON
     /// Where `value` is in the file (for example `model`), for errors.
     let path: String
 
     /// A reader of `value`, which must be an object.
-    init(file: String, value: TokenizerJSON, path: String) throws(TokenizerError) {
+    init(file: String, value: StrictJSON, path: String) throws(TokenizerError) {
         guard value.members != nil else {
             throw .invalidContent(file: file, reason: "\(path.isEmpty ? "the top level" : path) is not a JSON object")
         }
@@ -28,7 +28,7 @@ struct JSONFieldReader {
     }
 
     /// Field `key`, nil when absent or null.
-    func optional(_ key: String) -> TokenizerJSON? {
+    func optional(_ key: String) -> StrictJSON? {
         guard let field = value[key], !field.isNull else { return nil }
         return field
     }
@@ -67,7 +67,7 @@ struct JSONFieldReader {
     }
 
     /// Array field `key`, nil when absent or null.
-    func array(_ key: String) throws(TokenizerError) -> [TokenizerJSON]? {
+    func array(_ key: String) throws(TokenizerError) -> [StrictJSON]? {
         guard let field = optional(key) else { return nil }
         guard let elements = field.elements else { throw invalid(key, "is not an array") }
         return elements

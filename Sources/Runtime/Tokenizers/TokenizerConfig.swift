@@ -87,7 +87,7 @@ struct TokenizerConfig: Sendable {
     }
 
     private static func specialToken(
-        _ field: TokenizerJSON, reader: JSONFieldReader, key: String
+        _ field: StrictJSON, reader: JSONFieldReader, key: String
     ) throws(TokenizerError) -> SpecialToken {
         if let content = field.string { return SpecialToken(content: content) }
         guard field.members != nil else { throw reader.invalid(key, "is neither a string nor an object") }

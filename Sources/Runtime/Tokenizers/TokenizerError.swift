@@ -1,3 +1,4 @@
+import Foundation
 /// Why a tokenizer could not be loaded. Every case names the file concerned (its path) and what
 /// is wrong with it.
 public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -43,6 +44,17 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(file): unsupported post-processor \(type)"
         case .missingSpecialToken(let file, let token):
             return "\(file): special token \(token) is not in the vocabulary"
+        }
+    }
+}
+
+extension TokenizerError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .missingTokenizerFiles: return .noInput
+        case .unreadableFile(let file, _): return FileManager.default.fileExists(atPath: file) ? .io : .noInput
+        default: return .data
         }
     }
 }

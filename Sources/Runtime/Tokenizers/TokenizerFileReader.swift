@@ -24,17 +24,17 @@ enum TokenizerFileReader {
     }
 
     /// The JSON value in `url`.
-    static func json(of url: URL) throws(TokenizerError) -> TokenizerJSON {
+    static func json(of url: URL) throws(TokenizerError) -> StrictJSON {
         let data = try bytes(of: url)
         do {
-            return try TokenizerJSONParser.parse(data)
+            return try StrictJSONParser.parse(data)
         } catch {
             throw .malformedJSON(file: url.path, reason: error.description)
         }
     }
 
     /// The JSON value in `url`, or nil when there is no such file.
-    static func jsonIfPresent(_ url: URL) throws(TokenizerError) -> TokenizerJSON? {
+    static func jsonIfPresent(_ url: URL) throws(TokenizerError) -> StrictJSON? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try json(of: url)
     }

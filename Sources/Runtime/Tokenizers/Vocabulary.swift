@@ -28,7 +28,7 @@ struct Vocabulary: Sendable {
     }
 
     /// Reads a JSON object of token → id (`model.vocab` of tokenizer.json, or vocab.json).
-    static func read(_ json: TokenizerJSON, file: String, path: String) throws(TokenizerError) -> Vocabulary {
+    static func read(_ json: StrictJSON, file: String, path: String) throws(TokenizerError) -> Vocabulary {
         guard let members = json.members else {
             throw .invalidContent(file: file, reason: "\(path) is not a JSON object of token ids")
         }

@@ -26,3 +26,14 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension TrainingError: ReportableError {
+    /// The exit status of the `zoo` process this error ends.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .notCached, .empty: return .noInput
+        case .checkpoint: return .io
+        case .mismatch, .nonFinite: return .data
+        }
+    }
+}

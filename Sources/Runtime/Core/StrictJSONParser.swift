@@ -1,31 +1,28 @@
-/// A JSON syntax error with the byte offset where it was found.
-struct TokenizerJSONSyntaxError: Error {
-    /// What is wrong.
-    let reason: String
-    /// Byte offset in the file.
-    let offset: Int
-
-    /// One line for error messages.
-    var description: String { "\(reason) at byte \(offset)" }
-}
-
-/// A strict JSON parser (RFC 8259) for tokenizer files, working on UTF-8 bytes.
-struct TokenizerJSONParser {
-    /// The deepest nesting of arrays and objects accepted, so hostile input cannot exhaust the stack.
-    static let maximumDepth = 128
+/// A strict RFC 8259 JSON parser over UTF-8 bytes: no trailing commas, comments, leading zeros,
+/// lone surrogates or control characters in strings; nesting limited so hostile input cannot
+/// exhaust the stack; every index bounds-checked. Invalid UTF-8 inside strings is replaced
+/// (callers that must refuse it check the bytes first, as the safetensors reader does).
+public struct StrictJSONParser {
+    /// The default deepest nesting of arrays and objects.
+    public static let defaultMaximumDepth = 128
 
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let maximumDepth: Int
     private var position = 0
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
         self.bytes = bytes
+        self.maximumDepth = maximumDepth
     }
 
-    /// Parses `data` as one JSON value surrounded by optional whitespace.
-    static func parse(_ data: [UInt8]) throws(TokenizerJSONSyntaxError) -> TokenizerJSON {
-        let result: Result<TokenizerJSON, TokenizerJSONSyntaxError> = data.withUnsafeBufferPointer { buffer in
-            var parser = TokenizerJSONParser(bytes: buffer)
-            return Result { () throws(TokenizerJSONSyntaxError) -> TokenizerJSON in
+    /// Parses `data` as one JSON value surrounded by optional whitespace, with at most
+    /// `maximumDepth` nested arrays and objects.
+    public static func parse(
+        _ data: [UInt8], maximumDepth: Int = defaultMaximumDepth
+    ) throws(StrictJSONSyntaxError) -> StrictJSON {
+        let result: Result<StrictJSON, StrictJSONSyntaxError> = data.withUnsafeBufferPointer { buffer in
+            var parser = StrictJSONParser(bytes: buffer, maximumDepth: maximumDepth)
+            return Result { () throws(StrictJSONSyntaxError) -> StrictJSON in
                 parser.skipWhitespace()
                 let value = try parser.parseValue(depth: 0)
                 parser.skipWhitespace()
@@ -38,8 +35,8 @@ struct TokenizerJSONParser {
         return try result.get()
     }
 
-    private func error(_ reason: String) -> TokenizerJSONSyntaxError {
-        TokenizerJSONSyntaxError(reason: reason, offset: position)
+    private func error(_ reason: String) -> StrictJSONSyntaxError {
+        StrictJSONSyntaxError(reason: reason, offset: position)
     }
 
     private var current: UInt8? {
@@ -54,7 +51,7 @@ struct TokenizerJSONParser {
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(TokenizerJSONSyntaxError) -> TokenizerJSON {
+    private mutating func parseValue(depth: Int) throws(StrictJSONSyntaxError) -> StrictJSON {
         guard let byte = current else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "{"):
@@ -73,13 +70,13 @@ struct TokenizerJSONParser {
             try expectLiteral("null")
             return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return try parseNumber()
+            return .number(try parseNumber())
         default:
             throw error("unexpected character")
         }
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(TokenizerJSONSyntaxError) {
+    private mutating func expectLiteral(_ literal: StaticString) throws(StrictJSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count else { throw error("unexpected end of input") }
         for offset in 0..<count where bytes[position + offset] != literal.utf8Start[offset] {
@@ -88,10 +85,10 @@ struct TokenizerJSONParser {
         position += count
     }
 
-    private mutating func parseObject(depth: Int) throws(TokenizerJSONSyntaxError) -> TokenizerJSON {
-        guard depth <= Self.maximumDepth else { throw error("nesting too deep") }
+    private mutating func parseObject(depth: Int) throws(StrictJSONSyntaxError) -> StrictJSON {
+        guard depth <= maximumDepth else { throw error("nesting too deep") }
         position += 1
-        var members: [(key: String, value: TokenizerJSON)] = []
+        var members: [(key: String, value: StrictJSON)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
@@ -108,20 +105,22 @@ struct TokenizerJSONParser {
             let value = try parseValue(depth: depth)
             members.append((key, value))
             skipWhitespace()
-            guard let byte = current else { throw error("unexpected end of input") }
-            position += 1
-            if byte == UInt8(ascii: "}") { return .object(members) }
-            guard byte == UInt8(ascii: ",") else {
-                position -= 1
-                throw error("expected ',' or '}'")
+            switch current {
+            case UInt8(ascii: ","):
+                position += 1
+            case UInt8(ascii: "}"):
+                position += 1
+                return .object(members)
+            default:
+                throw error(current == nil ? "unexpected end of input" : "expected ',' or '}'")
             }
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(TokenizerJSONSyntaxError) -> TokenizerJSON {
-        guard depth <= Self.maximumDepth else { throw error("nesting too deep") }
+    private mutating func parseArray(depth: Int) throws(StrictJSONSyntaxError) -> StrictJSON {
+        guard depth <= maximumDepth else { throw error("nesting too deep") }
         position += 1
-        var elements: [TokenizerJSON] = []
+        var elements: [StrictJSON] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") {
             position += 1
@@ -131,28 +130,34 @@ struct TokenizerJSONParser {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
-            guard let byte = current else { throw error("unexpected end of input") }
-            position += 1
-            if byte == UInt8(ascii: "]") { return .array(elements) }
-            guard byte == UInt8(ascii: ",") else {
-                position -= 1
-                throw error("expected ',' or ']'")
+            switch current {
+            case UInt8(ascii: ","):
+                position += 1
+            case UInt8(ascii: "]"):
+                position += 1
+                return .array(elements)
+            default:
+                throw error(current == nil ? "unexpected end of input" : "expected ',' or ']'")
             }
         }
     }
 
-    private mutating func parseNumber() throws(TokenizerJSONSyntaxError) -> TokenizerJSON {
+    private mutating func parseNumber() throws(StrictJSONSyntaxError) -> JSONNumber {
         let start = position
-        var isInteger = true
-        if current == UInt8(ascii: "-") { position += 1 }
-        guard let first = current, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else {
-            throw error("invalid number")
-        }
+        let isNegative = current == UInt8(ascii: "-")
+        if isNegative { position += 1 }
+        guard let first = current, Self.isDigit(first) else { throw error("invalid number") }
+        var magnitude: UInt64? = 0
         if first == UInt8(ascii: "0") {
             position += 1
+            if let next = current, Self.isDigit(next) { throw error("leading zero in number") }
         } else {
-            skipDigits()
+            while let digit = current, Self.isDigit(digit) {
+                magnitude = magnitude.flatMap { Self.appendingDigit(digit, to: $0) }
+                position += 1
+            }
         }
+        var isInteger = true
         if current == UInt8(ascii: ".") {
             isInteger = false
             position += 1
@@ -166,21 +171,32 @@ struct TokenizerJSONParser {
         }
         let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(literal) else { throw error("invalid number") }
-        return .number(value, integer: isInteger ? Int(literal) : nil)
+        return JSONNumber(value: value, isNegative: isNegative, isInteger: isInteger, magnitude: isInteger ? magnitude : nil)
     }
 
     @discardableResult
     private mutating func skipDigits() -> Int {
         let start = position
-        while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+        while let byte = current, Self.isDigit(byte) {
             position += 1
         }
         return position - start
     }
 
-    private mutating func parseString() throws(TokenizerJSONSyntaxError) -> String {
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    private static func appendingDigit(_ digit: UInt8, to value: UInt64) -> UInt64? {
+        let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+        return overflow1 || overflow2 ? nil : sum
+    }
+
+    private mutating func parseString() throws(StrictJSONSyntaxError) -> String {
         position += 1
         let start = position
+        // Fast path: no escapes, the text is the bytes between the quotes.
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
@@ -210,7 +226,7 @@ struct TokenizerJSONParser {
         throw error("unterminated string")
     }
 
-    private mutating func parseEscape(into buffer: inout [UInt8]) throws(TokenizerJSONSyntaxError) {
+    private mutating func parseEscape(into buffer: inout [UInt8]) throws(StrictJSONSyntaxError) {
         guard let byte = current else { throw error("unterminated string") }
         position += 1
         switch byte {
@@ -234,14 +250,15 @@ struct TokenizerJSONParser {
             } else if (0xDC00..<0xE000).contains(value) {
                 throw error("lone surrogate in a \\u escape")
             }
-            UTF8Scalars.append(value, to: &buffer)
+            guard let scalar = Unicode.Scalar(value) else { throw error("invalid \\u escape") }
+            UTF8.encode(scalar) { buffer.append($0) }
         default:
             position -= 1
             throw error("invalid escape")
         }
     }
 
-    private mutating func parseHex4() throws(TokenizerJSONSyntaxError) -> UInt32 {
+    private mutating func parseHex4() throws(StrictJSONSyntaxError) -> UInt32 {
         guard position + 4 <= bytes.count else { throw error("unterminated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
