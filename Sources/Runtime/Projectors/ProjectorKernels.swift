@@ -3,23 +3,6 @@
 /// Everything is Float; row reductions use SIMD accumulators; loops over groups run on
 /// ``ParallelRows`` workers, between (never during) BLAS calls.
 enum ProjectorKernels {
-    /// 1/√2, for the exact GELU.
-    static let inverseSquareRootTwo: Float = 0.707_106_781_186_547_5
-    /// 1/√(2π), the standard normal density at 0.
-    static let inverseSquareRootTwoPi: Float = 0.398_942_280_401_432_7
-
-    /// x · Φ(x), the exact (erf) GELU.
-    @inline(__always)
-    static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + FastMath.erf(x * inverseSquareRootTwo))
-    }
-
-    /// d/dx [x · Φ(x)] = Φ(x) + x · φ(x).
-    @inline(__always)
-    static func geluDerivative(_ x: Float) -> Float {
-        0.5 * (1 + FastMath.erf(x * inverseSquareRootTwo)) + x * FastMath.exp(-0.5 * x * x) * inverseSquareRootTwoPi
-    }
-
     /// The dropout factor of element `index` of a forward pass that started with generator
     /// `random`: 0 with probability `probability`, else `kept` = 1/(1 − p), drawn exactly as
     /// ``TokenProjector`` draws it (one ``ProjectorRandom/next()`` per element, in order).
@@ -209,12 +192,11 @@ enum ProjectorKernels {
                     if derivative {
                         for column in 0..<width {
                             let x = line[column]
-                            let cdf = 0.5 * (1 + FastMath.erf(x * inverseSquareRootTwo))
-                            mean[column] += x * cdf
-                            line[column] = cdf + x * FastMath.exp(-0.5 * x * x) * inverseSquareRootTwoPi
+                            mean[column] += x * GELUForm.exactCDF(x)
+                            line[column] = GELUForm.exactDerivative(x)
                         }
                     } else {
-                        for column in 0..<width { mean[column] += gelu(line[column]) }
+                        for column in 0..<width { mean[column] += GELUForm.exact.apply(line[column]) }
                     }
                 }
                 let scale = 1 / Float(groups.counts[group])

@@ -217,15 +217,8 @@ public enum GELUActivation {
         precondition(input.count == outputGradient.count, "GELU: backward shape mismatch")
         var result = [Float](repeating: 0, count: input.count)
         for index in input.indices {
-            result[index] = outputGradient[index] * derivative(input[index])
+            result[index] = outputGradient[index] * GELUForm.exactDerivative(input[index])
         }
         return result
-    }
-
-    /// d/dx [x · Φ(x)] at one point.
-    public static func derivative(_ x: Float) -> Float {
-        let cdf = 0.5 * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
-        let density = Foundation.exp(-0.5 * x * x) * 0.398_942_280_401_432_7
-        return cdf + x * density
     }
 }

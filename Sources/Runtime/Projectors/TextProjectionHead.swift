@@ -116,7 +116,7 @@ public struct TextProjectionHead: Sendable {
         precondition(input.count == rows * inFeatures, "TextProjectionHead: expected \(rows)×\(inFeatures) inputs, got \(input.count)")
         let projected = projection.forward(input, rows: rows)
         var activated = projected
-        for index in activated.indices { activated[index] = ProjectorKernels.gelu(activated[index]) }
+        for index in activated.indices { activated[index] = GELUForm.exact.apply(activated[index]) }
         var residual = fc.forward(activated, rows: rows)
         if let dropoutScale {
             for index in residual.indices { residual[index] *= dropoutScale[index] }
@@ -141,7 +141,7 @@ public struct TextProjectionHead: Sendable {
         }
         var projectedGradient = fc.backward(input: cache.activated, outputGradient: residualGradient, rows: rows)
         for index in projectedGradient.indices {
-            projectedGradient[index] = projectedGradient[index] * ProjectorKernels.geluDerivative(cache.projected[index]) + sumGradient[index]
+            projectedGradient[index] = projectedGradient[index] * GELUForm.exactDerivative(cache.projected[index]) + sumGradient[index]
         }
         return projection.backward(input: cache.input, outputGradient: projectedGradient, rows: rows)
     }

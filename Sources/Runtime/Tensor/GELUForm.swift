@@ -20,6 +20,19 @@ public enum GELUForm: String, Sendable, CaseIterable {
         }
     }
 
+    /// Φ(x), the standard normal CDF, with which the exact GELU is x · Φ(x).
+    @inline(__always)
+    public static func exactCDF(_ x: Float) -> Float {
+        0.5 * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
+    }
+
+    /// d/dx [x · Φ(x)] = Φ(x) + x · φ(x), the derivative of the exact GELU, where φ is the
+    /// standard normal density: what every backward pass through a GELU uses.
+    @inline(__always)
+    public static func exactDerivative(_ x: Float) -> Float {
+        exactCDF(x) + x * FastMath.exp(-0.5 * x * x) * 0.398_942_280_401_432_7
+    }
+
     /// The form Hugging Face's `hidden_act` names (`gelu`; `gelu_new` or `gelu_pytorch_tanh`),
     /// nil for any other activation.
     public init?(huggingFaceName name: String) {
