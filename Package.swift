@@ -50,13 +50,40 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 "CArchive",
             ]),
+        // Runtime's layers, bottom up; each may import only those listed before it.
+        .target(name: "ZooTensor", dependencies: ["ZooCore", "COpenBLAS", "CVectorKernels", "CSystemShims"], path: "Sources/Runtime/Tensor"),
+        .target(name: "ZooSafeTensors", dependencies: ["ZooCore"], path: "Sources/Runtime/SafeTensors"),
+        .target(name: "ZooTokenizers", dependencies: ["ZooCore"], path: "Sources/Runtime/Tokenizers"),
+        .target(
+            name: "ZooImages", dependencies: ["ZooTensor", "CJPEG", "CPNG", "CWebP", "CImageShims"],
+            path: "Sources/Runtime/Images"),
+        .target(
+            name: "ZooDatasets",
+            dependencies: ["ZooImages", "CArchive", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Runtime/Datasets"),
+        .target(name: "ZooEncoders", dependencies: ["ZooTensor", "ZooTokenizers"], path: "Sources/Runtime/Encoders"),
+        .target(
+            name: "ZooCache", dependencies: ["ZooDatasets", "ZooImages", "ZooSafeTensors", "ZooEncoders"],
+            path: "Sources/Runtime/Cache"),
+        .target(name: "ZooProjectors", dependencies: ["ZooTensor", "ZooSafeTensors"], path: "Sources/Runtime/Projectors"),
+        .target(
+            name: "ZooTraining", dependencies: ["ZooProjectors", "ZooCache", "ZooDatasets"],
+            path: "Sources/Runtime/Training"),
+        .target(name: "ZooEvaluation", dependencies: ["ZooTensor", "ZooCache", "ZooProjectors"], path: "Sources/Runtime/Evaluation"),
+        .target(name: "ZooAnalysis", dependencies: ["ZooTensor", "ZooCache", "ZooProjectors", "ZooEvaluation"], path: "Sources/Runtime/Analysis"),
+        .target(
+            name: "ZooCuration", dependencies: ["ZooTensor", "ZooCache", "ZooProjectors", "ZooEvaluation"],
+            path: "Sources/Runtime/Curation"),
         .target(
             name: "Runtime",
             dependencies: [
-                "COpenBLAS", "CJPEG", "CPNG", "CWebP", "CImageShims", "CSystemShims", "CArchive",
-                "CVectorKernels", "ZooCore", .product(name: "Crypto", package: "swift-crypto"),
+                "ZooCore", "ZooTensor", "ZooSafeTensors", "ZooTokenizers", "ZooImages", "ZooDatasets", "ZooEncoders",
+                "ZooCache", "ZooProjectors", "ZooTraining", "ZooEvaluation", "ZooAnalysis", "ZooCuration",
             ],
-            exclude: ["Core"]),
+            exclude: [
+                "Core", "Tensor", "SafeTensors", "Tokenizers", "Images", "Datasets", "Encoders", "Cache", "Projectors",
+                "Training", "Evaluation", "Analysis", "Curation",
+            ]),
         .target(name: "CZooPlugin"),
         .target(name: "CSystemShims"),
         .target(name: "CVectorKernels"),

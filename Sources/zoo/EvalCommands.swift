@@ -171,7 +171,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func project(_ body: () throws -> EmbeddingMatrix) throws -> EmbeddingMatrix {
-        do { return try body() } catch let error as TrainingError { throw ZooError.training(error) }
+        try body()
     }
 }
 

@@ -138,7 +138,7 @@ public final class EmbeddingCacheWriter {
 
 extension JSONEncoder {
     /// An encoder with sorted keys and unescaped slashes, for stable files.
-    static var sortedKeys: JSONEncoder {
+    package static var sortedKeys: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

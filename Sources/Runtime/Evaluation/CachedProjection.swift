@@ -6,9 +6,9 @@ public enum CachedProjection {
 
     /// The L2-normalised projected embeddings of the images `ids` of `cache`.
     ///
-    /// - Throws: ``TrainingError/notCached(side:id:cache:)`` for a missing id, or
-    ///   ``TrainingError/mismatch(_:)`` when the cache does not fit the projector.
-    public static func images(_ ids: [String], cache: EmbeddingCache, projector: PairProjector) throws(TrainingError) -> EmbeddingMatrix {
+    /// - Throws: ``CachedProjectionError/notCached(side:id:cache:)`` for a missing id, or
+    ///   ``CachedProjectionError/mismatch(_:)`` when the cache does not fit the projector.
+    public static func images(_ ids: [String], cache: EmbeddingCache, projector: PairProjector) throws(CachedProjectionError) -> EmbeddingMatrix {
         let architecture = projector.architecture
         let usesTokens = architecture.input == .tokens
         let locations = try resolve(ids, side: "image", cache: cache, needsTokens: usesTokens)
@@ -43,7 +43,7 @@ public enum CachedProjection {
     }
 
     /// The L2-normalised projected embeddings of `texts` (the text cache is keyed by text).
-    public static func texts(_ texts: [String], cache: EmbeddingCache, projector: PairProjector) throws(TrainingError) -> EmbeddingMatrix {
+    public static func texts(_ texts: [String], cache: EmbeddingCache, projector: PairProjector) throws(CachedProjectionError) -> EmbeddingMatrix {
         let architecture = projector.architecture
         let usesTokens = architecture.input == .tokens
         let locations = try resolve(texts, side: "text", cache: cache, needsTokens: usesTokens)
@@ -72,7 +72,7 @@ public enum CachedProjection {
         return EmbeddingMatrix(values: output, rows: texts.count, width: architecture.outputWidth)
     }
 
-    private static func resolve(_ ids: [String], side: String, cache: EmbeddingCache, needsTokens: Bool) throws(TrainingError) -> [EmbeddingCache.Location] {
+    private static func resolve(_ ids: [String], side: String, cache: EmbeddingCache, needsTokens: Bool) throws(CachedProjectionError) -> [EmbeddingCache.Location] {
         if needsTokens && !cache.layout.tokens {
             throw .mismatch("the \(side) cache '\(cache.folder.path)' keeps no token states; a token projector needs 'zoo embed --tokens'")
         }

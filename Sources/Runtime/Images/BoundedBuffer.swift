@@ -4,7 +4,7 @@ import Foundation
 /// one consumer: ``put(_:)`` blocks while it is full, ``take()`` while it is empty.
 ///
 /// All state is guarded by one `NSCondition`, hence `@unchecked Sendable`.
-final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
+package final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private let capacity: Int
     private var items: [Element] = []
@@ -13,13 +13,13 @@ final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
     private var cancelled = false
 
     /// A buffer holding at most `capacity` elements.
-    init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(capacity > 0, "a bounded buffer needs room for one element")
         self.capacity = capacity
     }
 
     /// Appends `element`, waiting for room; `false` (and nothing appended) once cancelled.
-    func put(_ element: Element) -> Bool {
+    package func put(_ element: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while items.count - head >= capacity && !cancelled { condition.wait() }
@@ -31,7 +31,7 @@ final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
 
     /// The oldest element, waiting for one; `nil` once the producer has finished and everything
     /// was taken, or once cancelled.
-    func take() -> Element? {
+    package func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
         while items.count == head && !finished && !cancelled { condition.wait() }
@@ -47,7 +47,7 @@ final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Marks the end of the elements (producer side).
-    func finish() {
+    package func finish() {
         condition.lock()
         finished = true
         condition.broadcast()
@@ -55,7 +55,7 @@ final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Stops both sides: waiting calls return, later ones do nothing, and buffered elements are dropped.
-    func cancel() {
+    package func cancel() {
         condition.lock()
         cancelled = true
         items.removeAll()
@@ -65,14 +65,14 @@ final class BoundedBuffer<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Whether ``cancel()`` was called.
-    var isCancelled: Bool {
+    package var isCancelled: Bool {
         condition.lock()
         defer { condition.unlock() }
         return cancelled
     }
 
     /// How many elements are waiting to be taken.
-    var count: Int {
+    package var count: Int {
         condition.lock()
         defer { condition.unlock() }
         return items.count - head

@@ -51,7 +51,7 @@ public struct ImagePreprocessor: Sendable {
     }
 
     /// The shape (`[3, height, width]`) and channel-first values of `image`'s model input.
-    func modelInput(for image: RGBImage) -> (shape: [Int], scalars: [Float]) {
+    package func modelInput(for image: RGBImage) -> (shape: [Int], scalars: [Float]) {
         let prepared = prepared(image)
         return ([3, prepared.height, prepared.width], normalizer.channelsFirst(prepared))
     }

@@ -33,7 +33,7 @@ public enum BLASCore {
 
     /// Applies the repair if it has not run yet; cheap after the first call.
     @inline(__always)
-    static func ensurePrepared() {
+    package static func ensurePrepared() {
         _ = preparation
     }
 

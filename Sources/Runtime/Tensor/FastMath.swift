@@ -1,11 +1,11 @@
 /// Branch-free `exp` and `erf` for Float that the compiler can vectorise in loops, unlike calls
 /// into libm. Accurate to a few units in the last place of Float, far below the tolerances of
 /// a transformer forward pass.
-enum FastMath {
+package enum FastMath {
     /// eˣ, with relative error about 2·10⁻⁷ for x in [−87, 88]; 0 below −87 (so e^−∞ = 0), and
     /// larger inputs give e⁸⁸ rather than overflowing.
-    @inline(__always)
-    static func exp(_ input: Float) -> Float {
+    @inlinable @inline(__always)
+    package static func exp(_ input: Float) -> Float {
         let x = min(max(input, -87), 88)
         // x = k·ln2 + r with k an integer and |r| ≤ ln2/2. Adding 1.5·2²³ rounds x·log₂e to an
         // integer held in the low mantissa bits, so k needs no float-to-int conversion.
@@ -30,8 +30,8 @@ enum FastMath {
     /// erf(x) as x·P(x²)/Q(x²), a rational fit of degrees 5 and 5 in x² made for zoo on
     /// [−3.925, 3.925], with x clamped to that range (erf rounds to ±1 in Float beyond it).
     /// Absolute error below 4·10⁻⁷ when evaluated in Float; one division and no `exp`.
-    @inline(__always)
-    static func erf(_ input: Float) -> Float {
+    @inlinable @inline(__always)
+    package static func erf(_ input: Float) -> Float {
         let x = min(max(input, -3.925), 3.925)
         let t = x * x
         var p: Float = 2.030_764_5e-6

@@ -2,10 +2,10 @@
 /// threads run, for the one case Runtime needs: the work finishes before the value's owner
 /// does, and the threads' accesses through it do not overlap (each writes its own rows or its
 /// own slot). The caller vouches for both; this type only says so in one place.
-struct UnsafeSendableBox<Value>: @unchecked Sendable {
+package struct UnsafeSendableBox<Value>: @unchecked Sendable {
     /// The carried value.
-    let value: Value
+    package let value: Value
 
     /// Boxes `value`.
-    init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 }

@@ -1,0 +1,5 @@
+// The layers below this one that it builds on; their users see them through it.
+@_exported import ZooDatasets
+@_exported import ZooImages
+@_exported import ZooSafeTensors
+@_exported import ZooEncoders

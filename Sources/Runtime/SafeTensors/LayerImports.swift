@@ -1,0 +1,2 @@
+// The layers below this one that it builds on; their users see them through it.
+@_exported import ZooCore
