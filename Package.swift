@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Plugins", targets: ["Plugins"]),
+        .library(name: "ZooKit", targets: ["ZooKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -90,10 +91,13 @@ let package = Package(
         .target(
             name: "Plugins",
             dependencies: ["Runtime", "CZooPlugin"]),
+        .target(
+            name: "ZooKit",
+            dependencies: ["Registry", "Runtime", "Plugins"]),
         .executableTarget(
             name: "zoo",
             dependencies: [
-                "Registry", "Runtime", "Plugins",
+                "ZooKit", "Registry", "Runtime", "Plugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -102,7 +106,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Runtime"]),
         .testTarget(
             name: "ZooCLITests",
-            dependencies: ["zoo", "Registry", "Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["zoo", "ZooKit", "Registry", "Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

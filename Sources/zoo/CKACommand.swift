@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -106,8 +107,8 @@ struct CKACommand: ParsableCommand {
             throw ZooError(.data, "item '\(contents.ids[bare])' of '\(record.name)' has no captions; CKA needs at least one per image")
         }
         let skipBad = DatasetOptions.parse(record.options).skipBad
-        let imageSettings = Embedding.Settings(tokens: true, dtype: .f32, batch: batch, skipBad: skipBad)
-        let textSettings = Embedding.Settings(tokens: false, dtype: .f32, batch: batch, skipBad: skipBad)
+        let imageSettings = Embedding.Settings(tokens: true, dtype: .f32, batch: batch, skipBad: skipBad, progress: ProgressBar.factory)
+        let textSettings = Embedding.Settings(tokens: false, dtype: .f32, batch: batch, skipBad: skipBad, progress: ProgressBar.factory)
         var imageCaches: [EmbeddingCache] = []
         for entry in visionEntries {
             imageCaches.append(try Embedding.images(zoo: zoo, encoder: entry, dataset: record, reader: reader, contents: contents, settings: imageSettings).cache)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -72,7 +73,7 @@ struct CurateCommand: ParsableCommand {
         guard entry.record.modality == .text else {
             throw ZooError(.usage, "'\(entry.name)' is a \(entry.record.modality.rawValue) encoder; --encoder needs a text encoder")
         }
-        let settings = Embedding.Settings(tokens: false, dtype: .f32, batch: batch)
+        let settings = Embedding.Settings(tokens: false, dtype: .f32, batch: batch, progress: ProgressBar.factory)
         let captions = CaptionEmbedder(zoo: zoo, entry: entry, batch: batch)
         let prototypes = try prototypes(conceptList, zoo: zoo, entry: entry, settings: settings, embedder: captions)
         let reader = try DatasetOpening.reader(record)
@@ -87,7 +88,7 @@ struct CurateCommand: ParsableCommand {
         func score() throws {
             guard !items.isEmpty else { return }
             let embeddings = try captions.embed(texts).normalized()
-            do { try selector.add(embeddings, items: items) } catch { throw ZooError.curation(error) }
+            try selector.add(embeddings, items: items)
             texts.removeAll(keepingCapacity: true)
             items.removeAll(keepingCapacity: true)
             bar.update(done: selector.itemsScored + uncaptioned, seconds: Date().timeIntervalSince(started))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -196,35 +197,6 @@ struct DatasetRemove: ParsableCommand {
         let zoo = try global.openZoo()
         let removed = try zoo.catalog.removeDataset(named: name)
         print("removed dataset '\(removed.name)' (\(removed.path) was left in place)")
-    }
-}
-
-/// The dataset settings kept in the catalog row's `options` JSON.
-struct DatasetOptions: Codable, Equatable {
-    var classnamesFile: String?
-    var templatesFile: String?
-    /// Templates that turn labels into captions (`--captions-from-labels`).
-    var captionTemplatesFile: String?
-    var skipBad = false
-    /// Class names whose items are left out (`--exclude-classes`).
-    var excludedClasses: [String]? = nil
-
-    enum CodingKeys: String, CodingKey {
-        case excludedClasses = "exclude_classes"
-        case classnamesFile = "classnames_file"
-        case templatesFile = "templates_file"
-        case captionTemplatesFile = "captions_from_labels"
-        case skipBad = "skip_bad"
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    static func parse(_ text: String) -> DatasetOptions {
-        (try? JSONDecoder().decode(DatasetOptions.self, from: Data(text.utf8))) ?? DatasetOptions()
     }
 }
 

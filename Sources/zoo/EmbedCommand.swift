@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -50,7 +51,7 @@ struct EmbedCommand: ParsableCommand {
         let entry = try zoo.catalog.encoder(named: encoder)
         let record = try zoo.catalog.dataset(named: dataset)
         let reader = try DatasetOpening.reader(record)
-        var settings = Embedding.Settings(tokens: tokens, dtype: dtype, batch: batch, skipBad: skipBad, strictDType: true)
+        var settings = Embedding.Settings(tokens: tokens, dtype: dtype, batch: batch, skipBad: skipBad, strictDType: true, progress: ProgressBar.factory)
         if let shard { settings.shard = try ShardSelection(parsing: shard) }
         let contents = try Embedding.contents(zoo: zoo, dataset: record, reader: reader)
         let cache: EmbeddingCache

@@ -1,4 +1,5 @@
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -49,43 +50,20 @@ struct EncoderAdd: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let folderURL = URL(fileURLWithPath: (from as NSString).expandingTildeInPath).standardizedFileURL
-        let folder = try CheckpointFolder(url: folderURL)
-        let chosen = try chooseBackend(folder: folder)
-        if let modality, modality.rawValue != chosen.modality.rawValue {
-            throw ZooError(.usage, "backend '\(chosen.id)' is a \(chosen.modality.rawValue) backend but --modality is \(modality.rawValue); drop --modality or pick another --backend")
-        }
-        let inspection = try chosen.inspect(folder: folderURL)
-        let zoo = try global.openZoo()
-        let entry = try zoo.addEncoder(
-            NewEncoder(
-                name: name, aliases: aliases, modality: chosen.modality,
-                backend: chosen.id, pooledWidth: inspection.pooledWidth, tokenWidth: inspection.tokenWidth,
-                source: source ?? folderURL.path, license: license),
-            from: folder, link: link, replace: replace)
+        var request = EncoderRegistration.Request(name: name, folder: URL(fileURLWithPath: (from as NSString).expandingTildeInPath))
+        request.backend = backend
+        request.modality = modality
+        request.aliases = aliases
+        request.license = license
+        request.source = source
+        request.link = link
+        request.replace = replace
+        let entry = try EncoderRegistration.add(request, zoo: try global.openZoo())
         if output.json {
             try Output.json(EncoderJSON.object(entry))
         } else {
             print("registered \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(entry.record.backend), \(entry.checkpoint.fileListCount) files, \(Output.bytes(entry.checkpoint.totalBytes)), checkpoint \(entry.checkpoint.digest.prefix(12)))")
         }
-    }
-
-    private func chooseBackend(folder: CheckpointFolder) throws -> any EncoderBackend {
-        try PluginResolution.prepare(backend, global: global)
-        let known = EncoderBackends.all.map(\.id)
-        if let backend {
-            guard let found = EncoderBackends.backend(id: backend) else {
-                throw ZooError(.usage, "unknown backend '\(backend)'.\(NameSuggester.hint(for: backend, in: known)) Known backends: \(known.joined(separator: ", "))")
-            }
-            return found
-        }
-        guard let type = HuggingFaceModelType.read(folder: folder.url) else {
-            throw ZooError(.usage, "'\(folder.url.path)/config.json' has no model_type; pass --backend (\(known.joined(separator: ", ")))")
-        }
-        guard let found = EncoderBackends.backend(modelType: type) else {
-            throw ZooError(.usage, "no backend reads model_type '\(type)' from '\(folder.url.path)/config.json'; pass --backend (\(known.joined(separator: ", "))) or load a plugin")
-        }
-        return found
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -15,7 +16,7 @@ struct EvalCommand: ParsableCommand {
             shows the leaderboard.
             """)
 
-    enum Task: String, ExpressibleByArgument, CaseIterable { case auto, classification, retrieval }
+    typealias Task = PairEvaluation.Task
 
     @OptionGroup var global: GlobalOptions
 
@@ -41,137 +42,23 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Date()
         let zoo = try global.openZoo()
-        let entry = try zoo.catalog.projectorEntry(for: try PairReference(parsing: pair))
-        let record = try zoo.catalog.dataset(named: dataset)
-        let chosen = try resolveTask(record)
-        let weights = zoo.store.folder(for: entry.record.checkpointDigest).appendingPathComponent("projector.safetensors")
-        let projector: PairProjector
-        do { projector = try PairProjector(contentsOf: weights) } catch {
-            throw ZooError(.data, "cannot load the projector of \(entry.reference): \(error); run 'zoo verify'")
-        }
-        let vision = try zoo.catalog.encoder(named: entry.visionName)
-        let text = try zoo.catalog.encoder(named: entry.textName)
-        let reader = try DatasetOpening.reader(record)
-        let contents = try Embedding.contents(zoo: zoo, dataset: record, reader: reader)
-        let settings = Embedding.Settings(
-            tokens: projector.architecture.input == .tokens, dtype: .f32, batch: batch,
-            skipBad: DatasetOptions.parse(record.options).skipBad)
-        let images = try Embedding.images(zoo: zoo, encoder: vision, dataset: record, reader: reader, contents: contents, settings: settings)
-        let kept = contents.ids.indices.filter { images.cache.contains(contents.ids[$0]) }
-        let scored: (metrics: [String: Double], seconds: Double, details: String?)
-        if chosen == .classification {
-            scored = try classify(zoo: zoo, record: record, reader: reader, contents: contents, kept: kept, images: images.cache, text: text, projector: projector, settings: settings)
-        } else {
-            scored = try retrieve(zoo: zoo, record: record, contents: contents, kept: kept, images: images.cache, text: text, projector: projector, settings: settings)
-        }
-        let metrics = scored.metrics
-        let scoringSeconds = scored.seconds
-        let seconds = Date().timeIntervalSince(started)
-        let metricsText = String(decoding: try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys]), as: UTF8.self)
-        try zoo.catalog.addEvaluation(EvalRunRecord(
-            projectorId: entry.record.id!, datasetId: record.id!, task: chosen.rawValue, metrics: metricsText,
-            seconds: seconds, zooVersion: ZooVersion.current, createdAt: Date(), details: scored.details))
-        var extra: [String: Any] = ["items": kept.count, "seconds": seconds, "scoring_seconds": scoringSeconds, "zoo_version": ZooVersion.current]
-        var perClass: [(String, Double)] = []
-        if let details = Output.embedded(scored.details) as? [String: Any],
-           let names = details["class_names"] as? [String], let recall = details["per_class_recall"] as? [Double] {
-            perClass = Array(zip(names, recall))
-            extra["per_class_recall"] = Dictionary(perClass, uniquingKeysWith: { first, _ in first })
-        }
-        let result = EvaluationJSON.result(
-            dataset: record.name, pair: "\(entry.visionName)+\(entry.textName)", tag: entry.record.tag, task: chosen, metrics: metrics,
-            extra: extra)
+        let outcome = try PairEvaluation.run(
+            zoo: zoo, pair: try PairReference(parsing: pair), dataset: dataset, task: task,
+            batch: batch, progress: ProgressBar.factory)
+        let result = BenchmarkResult(outcome)
         if let output {
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            try DurableFile.write(data, to: URL(fileURLWithPath: Paths.absolute(output)))
+            try DurableFile.write(try Output.jsonData(result), to: URL(fileURLWithPath: Paths.absolute(output)))
         }
         if outputOptions.json {
             try Output.json(result)
         } else {
-            print("\(entry.reference) on \(record.name) (\(chosen.rawValue), \(kept.count) images, \(String(format: "%.1f", seconds)) s)")
-            Output.table(["METRIC", "VALUE"], metrics.keys.sorted().map { [$0, String(format: "%.4f", metrics[$0]!)] })
-            if !perClass.isEmpty && perClass.count <= 30 {
-                Output.table(["CLASS", "TOP-1"], perClass.map { [$0.0, String(format: "%.4f", $0.1)] })
+            print("\(outcome.reference) on \(outcome.dataset) (\(outcome.task.rawValue), \(outcome.items) images, \(String(format: "%.1f", outcome.seconds)) s)")
+            Output.table(["METRIC", "VALUE"], outcome.metrics.keys.sorted().map { [$0, String(format: "%.4f", outcome.metrics[$0]!)] })
+            if !outcome.perClassRecall.isEmpty && outcome.perClassRecall.count <= 30 {
+                Output.table(["CLASS", "TOP-1"], outcome.perClassRecall.map { [$0.name, String(format: "%.4f", $0.recall)] })
             }
         }
-    }
-
-    private func classify(
-        zoo: ModelZoo, record: DatasetRecord, reader: any DatasetReader, contents: DatasetContents, kept: [Int],
-        images: EmbeddingCache, text: EncoderEntry, projector: PairProjector, settings: Embedding.Settings
-    ) throws -> (metrics: [String: Double], seconds: Double, details: String?) {
-        guard let classNames = reader.classNames else {
-            throw ZooError(.usage, "dataset '\(record.name)' has no class names; re-add it with --classnames FILE")
-        }
-        let templates = reader.templates ?? [LabelCaptioner.defaultTemplate]
-        let prompts = classNames.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
-        let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: prompts, settings: settings, label: "prompts of '\(record.name)'")
-        var labels: [Int] = []
-        for index in kept {
-            guard let label = contents.labels[index] else {
-                throw ZooError(.data, "item '\(contents.ids[index])' of '\(record.name)' has no label; classification needs one per item")
-            }
-            labels.append(label)
-        }
-        let start = Date()
-        let imageMatrix = try project { try CachedProjection.images(kept.map { contents.ids[$0] }, cache: images, projector: projector) }
-        let promptMatrix = try project { try CachedProjection.texts(prompts, cache: captions.cache, projector: projector) }
-        let classes = promptMatrix.classEmbeddings(promptsPerClass: templates.count)
-        let result: ClassificationResult
-        do { result = try Scorer.classificationResult(images: imageMatrix, classes: classes, labels: labels) } catch {
-            throw ZooError(.data, error.description)
-        }
-        let details: [String: Any] = ["class_names": classNames, "per_class_recall": result.perClassRecall, "confusion": result.confusion]
-        let detailsText = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
-        return (result.metrics, Date().timeIntervalSince(start), detailsText)
-    }
-
-    private func retrieve(
-        zoo: ModelZoo, record: DatasetRecord, contents: DatasetContents, kept: [Int],
-        images: EmbeddingCache, text: EncoderEntry, projector: PairProjector, settings: Embedding.Settings
-    ) throws -> (metrics: [String: Double], seconds: Double, details: String?) {
-        var texts: [String] = []
-        var textImage: [Int] = []
-        for (position, index) in kept.enumerated() {
-            for caption in contents.captions[index] {
-                texts.append(caption)
-                textImage.append(position)
-            }
-        }
-        guard !texts.isEmpty else { throw ZooError(.data, "dataset '\(record.name)' has no captions to retrieve") }
-        let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: texts, settings: settings, label: "captions of '\(record.name)'")
-        let start = Date()
-        let imageMatrix = try project { try CachedProjection.images(kept.map { contents.ids[$0] }, cache: images, projector: projector) }
-        let textMatrix = try project { try CachedProjection.texts(texts, cache: captions.cache, projector: projector) }
-        let metrics = try score { try Scorer.retrieval(images: imageMatrix, texts: textMatrix, textImage: textImage) }
-        return (metrics, Date().timeIntervalSince(start), nil)
-    }
-
-    private func score(_ body: () throws -> [String: Double]) throws -> [String: Double] {
-        do { return try body() } catch let error as EvaluationError { throw ZooError(.data, error.description) }
-    }
-
-    private func resolveTask(_ record: DatasetRecord) throws -> DatasetTask {
-        switch task {
-        case .classification:
-            guard record.task == DatasetTask.classification.rawValue else {
-                throw ZooError(.usage, "dataset '\(record.name)' is a \(record.task) dataset; classification needs labels and class names (add it with --task classification --classnames FILE)")
-            }
-            return .classification
-        case .retrieval:
-            guard record.task != DatasetTask.classification.rawValue else {
-                throw ZooError(.usage, "dataset '\(record.name)' is a classification dataset without captions; retrieval needs captions")
-            }
-            return .retrieval
-        case .auto:
-            return record.task == DatasetTask.classification.rawValue ? .classification : .retrieval
-        }
-    }
-
-    private func project(_ body: () throws -> EmbeddingMatrix) throws -> EmbeddingMatrix {
-        try body()
     }
 }
 
@@ -279,11 +166,14 @@ struct ResultsCommand: ParsableCommand {
         let rows = latest.values.sorted { ($0.pair, $0.dataset) < ($1.pair, $1.dataset) }
         if json {
             try Output.json(rows.map { entry in
-                EvaluationJSON.result(
-                    dataset: entry.dataset, pair: String(entry.pair.split(separator: "@")[0]), tag: String(entry.pair.split(separator: "@").last!),
+                var result = BenchmarkResult(
+                    dataset: entry.dataset, model: String(entry.pair.split(separator: "@")[0]), pretrained: String(entry.pair.split(separator: "@").last!),
                     task: DatasetTask(rawValue: entry.record.task) ?? .classification,
-                    metrics: (Output.embedded(entry.record.metrics) as? [String: Double]) ?? [:],
-                    extra: ["seconds": entry.record.seconds, "zoo_version": entry.record.zooVersion, "created_at": Output.date(entry.record.createdAt)])
+                    metrics: (try? JSONDecoder().decode([String: Double].self, from: Data(entry.record.metrics.utf8))) ?? [:])
+                result.seconds = entry.record.seconds
+                result.zooVersion = entry.record.zooVersion
+                result.createdAt = Output.date(entry.record.createdAt)
+                return result
             })
             return
         }
@@ -306,18 +196,5 @@ struct ResultsCommand: ParsableCommand {
         }
         Output.table(["PAIR"] + datasets, table)
         print("(classification: top-1 accuracy %; retrieval: text→image recall@1 %)")
-    }
-}
-
-/// CLIP_benchmark's result shape.
-enum EvaluationJSON {
-    static func result(dataset: String, pair: String, tag: String, task: DatasetTask, metrics: [String: Double], extra: [String: Any]) -> [String: Any] {
-        var object: [String: Any] = [
-            "dataset": dataset, "model": pair, "pretrained": tag,
-            "task": task == .classification ? "zeroshot_classification" : "zeroshot_retrieval",
-            "metrics": metrics,
-        ]
-        for (key, value) in extra { object[key] = value }
-        return object
     }
 }

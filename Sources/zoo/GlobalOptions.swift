@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Logging
+import Plugins
 import Registry
+import Runtime
 
 /// Options every command that touches a zoo home accepts.
 struct GlobalOptions: ParsableArguments {
@@ -57,3 +60,16 @@ final class OnceFlag: @unchecked Sendable {
         return true
     }
 }
+
+extension PluginResolution {
+    /// As `prepare(_:zoo:)`, opening the zoo home of `global` only when `backendID` names a plugin.
+    static func prepare(_ backendID: String?, global: GlobalOptions) throws {
+        guard let backendID, PluginLibrary.pluginName(backendID: backendID) != nil,
+              EncoderBackends.backend(id: backendID) == nil else { return }
+        try prepare(backendID, zoo: global.openZoo())
+    }
+}
+
+extension EmbeddingDType: ExpressibleByArgument {}
+
+extension PairEvaluation.Task: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Plugins
 import Registry
 import Runtime

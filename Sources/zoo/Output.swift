@@ -1,4 +1,5 @@
 import Foundation
+import ZooKit
 
 /// Printing helpers: aligned tables for people, JSON for programs.
 enum Output {
@@ -18,6 +19,18 @@ enum Output {
     static func json(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Prints an `Encodable` value as JSON, keys sorted, pretty-printed.
+    static func json<Value: Encodable>(_ value: Value) throws {
+        print(String(decoding: try jsonData(value), as: UTF8.self))
+    }
+
+    /// The JSON text of an `Encodable` value, keys sorted, pretty-printed.
+    static func jsonData<Value: Encodable>(_ value: Value) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
     }
 
     /// Human-readable byte count (1024-based).

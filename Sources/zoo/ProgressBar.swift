@@ -1,9 +1,10 @@
 import Foundation
+import ZooKit
 
 /// A one-line progress display on standard error: count, total, rate and ETA. Redrawn in place
 /// at most 10 times a second when standard error is a terminal; otherwise silent until
 /// ``finish(_:)``, so logs and tests stay readable.
-final class ProgressBar {
+final class ProgressBar: ProgressReporter {
     private let label: String
     private let total: Int?
     private let unit: String
@@ -49,6 +50,9 @@ final class ProgressBar {
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         drawn = true
     }
+
+    /// A factory of bars, for use-cases that report progress.
+    static let factory: ProgressFactory = { label, total, unit in ProgressBar(label, total: total, unit: unit) }
 
     /// `m:ss` or `h:mm:ss`.
     static func clock(_ seconds: Double) -> String {

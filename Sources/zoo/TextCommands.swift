@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 

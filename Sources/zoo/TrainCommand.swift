@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooKit
 import Registry
 import Runtime
 
@@ -127,17 +128,14 @@ struct TrainCommand: ParsableCommand {
         let reader = try DatasetOpening.reader(dataset)
         let contents = try Embedding.contents(zoo: zoo, dataset: dataset, reader: reader)
         let usesTokens = projector == .token
-        let settings = Embedding.Settings(tokens: usesTokens, dtype: dtype, batch: embedBatch, skipBad: DatasetOptions.parse(dataset.options).skipBad)
+        let settings = Embedding.Settings(tokens: usesTokens, dtype: dtype, batch: embedBatch, skipBad: DatasetOptions.parse(dataset.options).skipBad, progress: ProgressBar.factory)
         let images = try Embedding.images(zoo: zoo, encoder: vision, dataset: dataset, reader: reader, contents: contents, settings: settings)
         let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: contents.uniqueCaptions, settings: settings, label: "captions of '\(dataset.name)'")
         // Images that failed to decode (with --skip-bad) are left out of training.
         let kept = contents.ids.indices.filter { images.cache.contains(contents.ids[$0]) }
-        let pairs: CachedPairData
-        do {
-            pairs = try CachedPairData(
-                visionCache: images.cache, textCache: captions.cache, imageIDs: kept.map { contents.ids[$0] },
-                captions: kept.map { contents.captions[$0] }, usesTokens: usesTokens)
-        } catch { throw ZooError.training(error) }
+        let pairs = try CachedPairData(
+            visionCache: images.cache, textCache: captions.cache, imageIDs: kept.map { contents.ids[$0] },
+            captions: kept.map { contents.captions[$0] }, usesTokens: usesTokens)
 
         let architecture = try makeArchitecture(pairs)
         var configuration = TrainingConfiguration()
@@ -162,14 +160,11 @@ struct TrainCommand: ParsableCommand {
             let epoch = trainer.completedEpochs
             let barEpoch = ProgressBar("epoch \(epoch + 1)/\(configuration.epochs)", total: trainer.stepsPerEpoch, unit: "steps")
             let started = Date()
-            let record: EpochRecord
-            do {
-                record = try trainer.trainEpoch(data: pairs) { step in
-                    barEpoch.update(
-                        done: step.step, seconds: Date().timeIntervalSince(started),
-                        extra: String(format: "loss %.4f lr %.2e T %.4f %.0f pairs/s", step.loss, step.learningRate, step.temperature, step.pairsPerSecond))
-                }
-            } catch { throw ZooError.training(error) }
+            let record = try trainer.trainEpoch(data: pairs) { step in
+                barEpoch.update(
+                    done: step.step, seconds: Date().timeIntervalSince(started),
+                    extra: String(format: "loss %.4f lr %.2e T %.4f %.0f pairs/s", step.loss, step.learningRate, step.temperature, step.pairsPerSecond))
+            }
             try run.save(trainer)
             barEpoch.finish(String(
                 format: "epoch %d/%d: loss %.4f, lr %.2e, temperature %.4f, %.0f pairs/s, %.1f s",

@@ -1,5 +1,8 @@
 import Foundation
+import Registry
+import Runtime
 import Testing
+import ZooKit
 
 /// `zoo score`, `zoo eval` and `zoo results` through the real binary.
 @Suite("zoo eval, score and results", .serialized)
@@ -98,6 +101,36 @@ struct CLIEvalTests {
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any])
         #expect((written["metrics"] as? [String: Double])?["acc1"] == acc1)
 
+        // The use-case the command calls, called directly: the same metrics, and the run stored too.
+        let library = try ModelZoo(home: ZooHome(url: zoo.home))
+        let outcome = try PairEvaluation.run(zoo: library, pair: try PairReference(parsing: "dino+minilm"), dataset: "fm-test")
+        #expect(outcome.metrics.keys.sorted() == metrics.keys.sorted())
+        for (name, value) in metrics { #expect(abs(outcome.metrics[name]! - value) < 1e-12, "\(name)") }
+        #expect(outcome.reference == "dino+all-MiniLM-L6-v2@v1" && outcome.items == 200 && outcome.task == .classification)
+        #expect(outcome.perClassRecall.map(\.name) == (try String(contentsOfFile: TrainingFixtures.classNames, encoding: .utf8)).split(separator: "\n").map(String.init))
+        #expect(try library.catalog.evaluations().count == 2)
+        #expect(throws: ZooError.self) { try PairEvaluation.run(zoo: library, pair: try PairReference(parsing: "dino+minilm"), dataset: "fm", task: .classification) }
+
+        // The loaded pair embeds texts exactly as the cached path does, and builds classifiers.
+        var aligned = try AlignedPair.load(zoo: library, pair: try PairReference(parsing: "dino+minilm"))
+        aligned.batchSize = 7
+        let classNames = try String(contentsOfFile: TrainingFixtures.classNames, encoding: .utf8).split(separator: "\n").map(String.init)
+        let promptTemplates = try String(contentsOfFile: templates, encoding: .utf8).split(separator: "\n").map(String.init)
+        let prompts = classNames.flatMap { name in promptTemplates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
+        let textEntry = try library.catalog.encoder(named: "minilm")
+        let textCache = try #require(try EmbeddingCaches.open(EmbeddingCaches.textFolder(
+            home: library.home, encoder: textEntry, tokens: aligned.projector.architecture.input == .tokens, dtype: .f32)))
+        let cached = try CachedProjection.texts(prompts, cache: textCache, projector: aligned.projector)
+        #expect(try aligned.embed(texts: prompts).values == cached.values)
+        let classifier = try aligned.classifier(classNames: classNames, templates: promptTemplates)
+        #expect(classifier.classes.values == cached.classEmbeddings(promptsPerClass: promptTemplates.count).values)
+        let images = ["china.jpg", "coffee.webp"].map { ZooRunner.fixtures.appendingPathComponent("vision/images/\($0)") }
+        let embedded = try aligned.embed(imagesAt: images)
+        #expect(embedded.rows == 2 && embedded.width == aligned.width)
+        let labels = classifier.labels(for: embedded, top: 3)
+        #expect(labels.count == 2 && labels.allSatisfy { $0.count == 3 && $0[0].score >= $0[1].score && $0[1].score >= $0[2].score })
+        #expect(throws: ZooError.self) { try aligned.classifier(classNames: []) }
+
         let retrieval = try zoo.run(["eval", "dino+minilm", "fm", "--task", "retrieval", "--json"])
         #expect(retrieval.status == 0, "\(retrieval.stderr)")
         let retrievalMetrics = try #require((try retrieval.json() as? [String: Any])?["metrics"] as? [String: Double])
@@ -105,7 +138,7 @@ struct CLIEvalTests {
         #expect((retrievalMetrics["text_retrieval_recall@10"] ?? 0) >= (retrievalMetrics["text_retrieval_recall@1"] ?? 1))
 
         let results = try #require(try zoo.run(["results", "--json"]).json() as? [[String: Any]])
-        #expect(results.count == 2)
+        #expect(results.count == 2)  // the latest run of each (pair, dataset)
         let csv = try zoo.run(["results", "--csv"])
         #expect(csv.stdout.hasPrefix("pair,fm,fm-test\n"))
         #expect(csv.stdout.contains("dino+all-MiniLM-L6-v2@v1,"))

@@ -5,21 +5,33 @@ import Runtime
 /// The on-disk side of one training run: `runs/VISION+TEXT@TAG/` in the zoo home, holding
 /// `run.json` (what is being trained, on what) and `state.safetensors` (the state after the last
 /// finished epoch, replaced atomically). Removed once the projector is stored.
-struct TrainingRun {
-    let folder: URL
-    let architecture: ProjectorArchitecture
-    let configuration: TrainingConfiguration
-    let dataset: String
-    let idsDigest: String
+public struct TrainingRun {
+    public let folder: URL
+    public let architecture: ProjectorArchitecture
+    public let configuration: TrainingConfiguration
+    public let dataset: String
+    public let idsDigest: String
+
+    /// A run in `folder` of `architecture` trained with `configuration` on `dataset` (whose ids
+    /// have `idsDigest`).
+    public init(
+        folder: URL, architecture: ProjectorArchitecture, configuration: TrainingConfiguration, dataset: String, idsDigest: String
+    ) {
+        self.folder = folder
+        self.architecture = architecture
+        self.configuration = configuration
+        self.dataset = dataset
+        self.idsDigest = idsDigest
+    }
 
     private var stateURL: URL { folder.appendingPathComponent("state.safetensors") }
     private var manifestURL: URL { folder.appendingPathComponent("run.json") }
 
     /// What `run.json` holds.
-    struct Manifest: Codable, Equatable {
+    public struct Manifest: Codable, Equatable {
         var architecture: ProjectorArchitecture
         var configuration: TrainingConfiguration
-        var dataset: String
+        public var dataset: String
         var idsDigest: String
 
         enum CodingKeys: String, CodingKey {
@@ -33,7 +45,7 @@ struct TrainingRun {
     }
 
     /// A fresh trainer, or with `resume` the one saved after the last finished epoch.
-    func start(resume: Bool, pairs: Int) throws -> ProjectorTrainer {
+    public func start(resume: Bool, pairs: Int) throws -> ProjectorTrainer {
         let fileManager = FileManager.default
         let hasState = fileManager.fileExists(atPath: stateURL.path)
         if resume {
@@ -71,12 +83,12 @@ struct TrainingRun {
     }
 
     /// Saves the state after an epoch (atomically: the previous state survives any failure).
-    func save(_ trainer: ProjectorTrainer) throws {
+    public func save(_ trainer: ProjectorTrainer) throws {
         do { try trainer.saveCheckpoint(to: stateURL) } catch { throw ZooError.training(error) }
     }
 
     /// Stores the trained projector and records it; removes the run folder.
-    func finish(
+    public func finish(
         _ trainer: ProjectorTrainer, zoo: ModelZoo, vision: EncoderEntry, text: EncoderEntry, tag: String,
         pairs: CachedPairData, contents: DatasetContents, captionsCount: Int
     ) throws -> ProjectorRecord {

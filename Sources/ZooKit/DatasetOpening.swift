@@ -3,19 +3,19 @@ import Registry
 import Runtime
 
 /// Opens datasets for commands, turning reader errors into zoo errors with exit codes.
-enum DatasetOpening {
+public enum DatasetOpening {
     /// The reader for a spec.
-    static func reader(_ spec: DatasetSpec) throws -> any DatasetReader {
+    public static func reader(_ spec: DatasetSpec) throws -> any DatasetReader {
         do { return try DatasetReaders.open(spec) } catch { throw ZooError.dataset(error) }
     }
 
     /// The reader for a catalog row.
-    static func reader(_ record: DatasetRecord) throws -> any DatasetReader {
+    public static func reader(_ record: DatasetRecord) throws -> any DatasetReader {
         try reader(spec(record))
     }
 
     /// The reader spec a catalog row describes.
-    static func spec(_ record: DatasetRecord) throws -> DatasetSpec {
+    public static func spec(_ record: DatasetRecord) throws -> DatasetSpec {
         guard let format = DatasetFormat(rawValue: record.format) else {
             throw ZooError(.data, "dataset '\(record.name)' has format '\(record.format)', which this zoo cannot read")
         }
@@ -26,7 +26,7 @@ enum DatasetOpening {
     }
 
     /// The first item, or 66 when the dataset is empty.
-    static func firstItem(_ reader: any DatasetReader) throws -> DatasetItem {
+    public static func firstItem(_ reader: any DatasetReader) throws -> DatasetItem {
         let item: DatasetItem?
         do { item = try reader.makeIterator().next() } catch { throw ZooError.dataset(error) }
         guard let item else {
@@ -36,7 +36,7 @@ enum DatasetOpening {
     }
 
     /// Caption templates from a file: one per line, each with `{c}`.
-    static func templates(_ path: String) throws -> [String] {
+    public static func templates(_ path: String) throws -> [String] {
         let lines = try nonEmptyLines(path, what: "templates")
         for (number, line) in lines where !line.contains("{c}") {
             throw ZooError(.data, "\(path):\(number): template '\(line)' has no {c} where the class name goes")
@@ -46,7 +46,7 @@ enum DatasetOpening {
 
     /// The caption set of `--captions-from-labels`: templates with `{c}` and class-specific lines
     /// `CLASS: caption` (see `LabelCaptioner`), checked against `classNames`.
-    static func captionLines(_ path: String, classNames: [String]) throws -> [String] {
+    public static func captionLines(_ path: String, classNames: [String]) throws -> [String] {
         let lines = try nonEmptyLines(path, what: "caption templates")
         // Line by line first, so an error names the file's own line number.
         for (number, line) in lines {
@@ -81,7 +81,7 @@ enum DatasetOpening {
 
 extension ZooError {
     /// The CLI's view of a dataset failure.
-    static func dataset(_ error: DatasetError) -> ZooError {
+    public static func dataset(_ error: DatasetError) -> ZooError {
         switch error.kind {
         case .usage: return ZooError(.usage, error.description)
         case .data: return ZooError(.data, error.description)

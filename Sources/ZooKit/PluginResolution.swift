@@ -5,10 +5,10 @@ import Runtime
 
 /// Makes the backend `plugin:NAME` available in this process: finds the plugin in the catalog,
 /// checks that its file still has the recorded SHA-256, loads it and registers its backend.
-enum PluginResolution {
+public enum PluginResolution {
     /// Registers the plugin backend `backendID`; does nothing for a built-in id, nil, or a plugin
     /// already registered in this process.
-    static func prepare(_ backendID: String?, zoo: ModelZoo) throws {
+    public static func prepare(_ backendID: String?, zoo: ModelZoo) throws {
         guard let backendID, let name = PluginLibrary.pluginName(backendID: backendID),
               EncoderBackends.backend(id: backendID) == nil else { return }
         let record = try zoo.catalog.verifiedPlugin(named: name)
@@ -19,15 +19,8 @@ enum PluginResolution {
         EncoderBackends.bootstrap([library.backend()])
     }
 
-    /// As `prepare(_:zoo:)`, opening the zoo home of `global` only when `backendID` names a plugin.
-    static func prepare(_ backendID: String?, global: GlobalOptions) throws {
-        guard let backendID, PluginLibrary.pluginName(backendID: backendID) != nil,
-              EncoderBackends.backend(id: backendID) == nil else { return }
-        try prepare(backendID, zoo: global.openZoo())
-    }
-
     /// Loads and checks the library at `path`; its failures become `ZooError.data` (65).
-    static func load(path: String) throws -> PluginLibrary {
+    public static func load(path: String) throws -> PluginLibrary {
         do { return try PluginLibrary(path: path) } catch { throw ZooError(.data, error.description) }
     }
 }

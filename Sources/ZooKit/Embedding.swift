@@ -3,12 +3,12 @@ import Registry
 import Runtime
 
 /// `K/N`: this machine's part of a dataset, items whose index modulo N is K.
-struct ShardSelection: Equatable {
-    var index = 0
-    var count = 1
+public struct ShardSelection: Equatable {
+    public var index = 0
+    public var count = 1
 
     /// Parses `K/N` with 0 ≤ K < N.
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 0, k < n else {
             throw ZooError(.usage, "--shard '\(text)' is not K/N with 0 <= K < N, e.g. --shard 0/4")
@@ -17,32 +17,53 @@ struct ShardSelection: Equatable {
         count = n
     }
 
-    init() {}
+    public init() {}
 
     /// Whether item number `position` belongs to this shard.
-    func contains(_ position: Int) -> Bool { position % count == index }
+    public func contains(_ position: Int) -> Bool { position % count == index }
 
     /// The label of this shard's cache segments.
-    var label: String { "s\(index)of\(count)" }
+    public var label: String { "s\(index)of\(count)" }
 }
 
 /// Fills embedding caches for commands (`zoo embed`, and `zoo train` for what is missing):
 /// only items not yet cached are encoded, and the encoder is not even loaded when none are.
-enum Embedding {
+public enum Embedding {
     /// Settings shared by both modalities.
-    struct Settings {
-        var tokens: Bool
-        var dtype: EmbeddingDType
-        var shard = ShardSelection()
-        var batch = 32
-        var skipBad = false
+    public struct Settings {
+        /// Whether token states are cached besides the pooled embedding.
+        public var tokens: Bool
+        /// The stored dtype.
+        public var dtype: EmbeddingDType
+        /// This machine's part of the dataset.
+        public var shard = ShardSelection()
+        /// Items per encoder batch.
+        public var batch = 32
+        /// Whether unreadable images are skipped and counted.
+        public var skipBad = false
         /// When true, only caches of exactly ``dtype`` serve (`zoo embed --dtype`); otherwise a
         /// complete cache of the other dtype is used rather than computing again.
-        var strictDType = false
+        public var strictDType = false
+        /// Makes the reporter of each cache fill; silent by default.
+        public var progress: ProgressFactory = Progress.silent
+
+        /// Settings for caches of `dtype`, with token states when `tokens`.
+        public init(
+            tokens: Bool, dtype: EmbeddingDType, shard: ShardSelection = ShardSelection(), batch: Int = 32,
+            skipBad: Bool = false, strictDType: Bool = false, progress: @escaping ProgressFactory = Progress.silent
+        ) {
+            self.tokens = tokens
+            self.dtype = dtype
+            self.shard = shard
+            self.batch = batch
+            self.skipBad = skipBad
+            self.strictDType = strictDType
+            self.progress = progress
+        }
     }
 
     /// Makes sure every image of `dataset` in the shard is in the image cache of `encoder`.
-    static func images(
+    public static func images(
         zoo: ModelZoo, encoder entry: EncoderEntry, dataset: DatasetRecord, reader: any DatasetReader,
         contents: DatasetContents, settings: Settings
     ) throws -> (cache: EmbeddingCache, encoded: Int, failures: Int) {
@@ -70,11 +91,11 @@ enum Embedding {
         let loader = DatasetImageLoader(
             iterator: iterator, preprocessor: preprocessor, batchSize: settings.batch, skipBad: settings.skipBad,
             include: { wanted.contains($0.id) })
-        let bar = ProgressBar("embed \(entry.name) \(dataset.name)", total: missing.count, unit: "images")
+        let bar = settings.progress("embed \(entry.name) \(dataset.name)", missing.count, "images")
         let outcome: EmbeddingOutcome
         do {
             outcome = try EmbeddingJobs.embedImages(loader: loader, encoder: encoder, writer: writer) { progress in
-                bar.update(done: progress.encoded + progress.failed, seconds: progress.seconds)
+                bar.update(done: progress.encoded + progress.failed, seconds: progress.seconds, extra: "")
             }
         } catch let error as DatasetLoadError {
             switch error {
@@ -97,7 +118,7 @@ enum Embedding {
     }
 
     /// Makes sure every text of `texts` (those of the shard) is in the text cache of `encoder`.
-    static func texts(zoo: ModelZoo, encoder entry: EncoderEntry, texts: [String], settings: Settings, label: String) throws -> (cache: EmbeddingCache, encoded: Int) {
+    public static func texts(zoo: ModelZoo, encoder entry: EncoderEntry, texts: [String], settings: Settings, label: String) throws -> (cache: EmbeddingCache, encoded: Int) {
         let folder = EmbeddingCaches.textFolder(home: zoo.home, encoder: entry, tokens: settings.tokens, dtype: settings.dtype)
         let wantedTexts = texts.enumerated().filter { settings.shard.contains($0.offset) }.map(\.element)
         for alternative in alternatives(settings) {
@@ -111,12 +132,12 @@ enum Embedding {
         let probe = try encoder.encode([missing.first ?? "a"])
         let layout = EmbeddingCacheLayout(
             pooledWidth: probe.pooled.dimension(1), tokenWidth: probe.tokens.dimension(2), tokens: settings.tokens, dtype: settings.dtype)
-        let bar = ProgressBar("embed \(entry.name) \(label)", total: missing.count, unit: "texts")
+        let bar = settings.progress("embed \(entry.name) \(label)", missing.count, "texts")
         let outcome: EmbeddingOutcome
         do {
             let writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
             outcome = try EmbeddingJobs.embedTexts(missing, encoder: encoder, writer: writer, batchSize: settings.batch) { progress in
-                bar.update(done: progress.encoded, seconds: progress.seconds)
+                bar.update(done: progress.encoded, seconds: progress.seconds, extra: "")
             }
         } catch let error as EmbeddingCacheError {
             throw ZooError.cache(error)
@@ -144,7 +165,7 @@ enum Embedding {
     }
 
     /// Reads a dataset's ids and captions, recording its size and id digest in the catalog.
-    static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader) throws -> DatasetContents {
+    public static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader) throws -> DatasetContents {
         let options = DatasetOptions.parse(dataset.options)
         let templates = try options.captionTemplatesFile.map { file in
             try DatasetOpening.captionLines(file, classNames: reader.classNames ?? [])
@@ -170,7 +191,7 @@ enum Embedding {
 
     /// The texts a dataset needs embedded: its captions, or for a classification dataset its
     /// prompts (templates × class names).
-    static func texts(of contents: DatasetContents, reader: any DatasetReader, task: String) -> [String] {
+    public static func texts(of contents: DatasetContents, reader: any DatasetReader, task: String) -> [String] {
         if task == DatasetTask.classification.rawValue, let names = reader.classNames {
             let templates = reader.templates ?? [LabelCaptioner.defaultTemplate]
             return names.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }

@@ -1,20 +1,23 @@
 import Foundation
+import Plugins
 import Registry
 import Runtime
 
 /// Turns a catalog entry into a loaded encoder through the backend table.
-enum EncoderLoading {
+public enum EncoderLoading {
     /// A loaded encoder of either modality.
-    enum Loaded {
+    public enum Loaded {
         case text(any TextEncoder)
         case vision(any VisionEncoder, preprocessor: ImagePreprocessor?)
     }
 
     /// The registered encoder `name`, loaded from its stored checkpoint.
-    static func encoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, Loaded) {
+    public static func encoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, Loaded) {
         let entry = try zoo.catalog.encoder(named: name)
         try PluginResolution.prepare(entry.record.backend, zoo: zoo)
-        guard let backend = EncoderBackends.backend(id: entry.record.backend) else {
+        // A program that never bootstrapped the table still finds the built-in architectures.
+        guard let backend = EncoderBackends.backend(id: entry.record.backend)
+            ?? BuiltinBackends.all.first(where: { $0.id == entry.record.backend }) else {
             throw ZooError(.data, "encoder '\(entry.name)' uses backend '\(entry.record.backend)', which this zoo does not have; load its plugin or re-register the encoder")
         }
         let folder = zoo.store.folder(for: entry.checkpoint.digest)
@@ -39,7 +42,7 @@ enum EncoderLoading {
     }
 
     /// The registered text encoder `name`.
-    static func textEncoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, any TextEncoder) {
+    public static func textEncoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, any TextEncoder) {
         let (entry, loaded) = try encoder(name, zoo: zoo)
         guard case .text(let encoder) = loaded else {
             throw ZooError(.usage, "'\(entry.name)' is a \(entry.record.modality.rawValue) encoder; this command needs a text encoder")
@@ -48,7 +51,7 @@ enum EncoderLoading {
     }
 
     /// The registered vision encoder `name` with its preprocessor.
-    static func visionEncoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, any VisionEncoder, ImagePreprocessor?) {
+    public static func visionEncoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, any VisionEncoder, ImagePreprocessor?) {
         let (entry, loaded) = try encoder(name, zoo: zoo)
         guard case .vision(let encoder, let preprocessor) = loaded else {
             throw ZooError(.usage, "'\(entry.name)' is a \(entry.record.modality.rawValue) encoder; this command needs a vision encoder")
@@ -59,7 +62,7 @@ enum EncoderLoading {
 
 extension ZooError {
     /// The CLI's view of an image failure: a missing file is 66, anything else 65.
-    static func image(_ error: ImageError) -> ZooError {
+    public static func image(_ error: ImageError) -> ZooError {
         if case .unreadable(let file, _) = error, !FileManager.default.fileExists(atPath: file) {
             return ZooError(.noInput, "\(error.description); check the path")
         }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Registry
 import Runtime
@@ -10,9 +9,9 @@ import Runtime
 /// cache is keyed by the encoder's checkpoint digest alone and holds captions by their text, so
 /// datasets that share captions share entries. Both keys also hold whether token states are
 /// kept and the dtype.
-enum EmbeddingCaches {
+public enum EmbeddingCaches {
     /// The image cache folder for `encoder` over `dataset`.
-    static func imageFolder(home: ZooHome, encoder: EncoderEntry, dataset: DatasetRecord, tokens: Bool, dtype: EmbeddingDType) -> URL {
+    public static func imageFolder(home: ZooHome, encoder: EncoderEntry, dataset: DatasetRecord, tokens: Bool, dtype: EmbeddingDType) -> URL {
         let key = [
             "image", encoder.checkpoint.digest, encoder.record.preprocessing ?? "", dataset.format, dataset.path,
             dataset.split ?? "", tokens ? "tokens" : "pooled", dtype.rawValue,
@@ -21,13 +20,13 @@ enum EmbeddingCaches {
     }
 
     /// The text cache folder for `encoder`.
-    static func textFolder(home: ZooHome, encoder: EncoderEntry, tokens: Bool, dtype: EmbeddingDType) -> URL {
+    public static func textFolder(home: ZooHome, encoder: EncoderEntry, tokens: Bool, dtype: EmbeddingDType) -> URL {
         let key = ["text", encoder.checkpoint.digest, tokens ? "tokens" : "pooled", dtype.rawValue].joined(separator: "\n")
         return home.embeddingCacheURL.appendingPathComponent("text-" + ContentHash.sha256(key).prefix(24))
     }
 
     /// The cache in `folder`, or nil when none was built there.
-    static func open(_ folder: URL) throws -> EmbeddingCache? {
+    public static func open(_ folder: URL) throws -> EmbeddingCache? {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(EmbeddingCache.manifestName).path) else { return nil }
         do { return try EmbeddingCache(folder: folder) } catch { throw ZooError.cache(error) }
     }
@@ -40,7 +39,7 @@ extension ZooError {
     }
 
     /// The CLI's view of a training failure.
-    static func training(_ error: TrainingError) -> ZooError {
+    public static func training(_ error: TrainingError) -> ZooError {
         switch error {
         case .notCached, .empty: return ZooError(.noInput, error.description)
         case .checkpoint: return ZooError(.io, error.description)
@@ -49,4 +48,3 @@ extension ZooError {
     }
 }
 
-extension EmbeddingDType: ExpressibleByArgument {}
