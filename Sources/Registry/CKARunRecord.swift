@@ -7,6 +7,8 @@ import GRDB
 /// --features`) fill the two paths instead, and leave the ids null.
 public struct CKARunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "cka_run"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var visionEncoderId: Int64?
@@ -47,19 +49,6 @@ public struct CKARunRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         self.bandwidthText = bandwidthText
         self.zooVersion = zooVersion
         self.createdAt = createdAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, kernel, samples, score
-        case visionEncoderId = "vision_encoder_id"
-        case textEncoderId = "text_encoder_id"
-        case visionFeatures = "vision_features"
-        case textFeatures = "text_features"
-        case datasetId = "dataset_id"
-        case bandwidthVision = "bandwidth_vision"
-        case bandwidthText = "bandwidth_text"
-        case zooVersion = "zoo_version"
-        case createdAt = "created_at"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

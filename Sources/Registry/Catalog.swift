@@ -15,8 +15,9 @@ public final class Catalog: Sendable {
     /// - Parameter migration: stop after this migration (tests of the upgrade path only).
     public init(url: URL, upTo migration: String? = nil) throws {
         self.url = url
+        let migrator = CatalogMigrations.migrator()
         try Catalog.checkHeader(url)
-        try Catalog.checkNotNewer(url)
+        try Catalog.checkNotNewer(url, migrator: migrator)
         var configuration = Configuration()
         configuration.busyMode = .timeout(60)
         configuration.foreignKeysEnabled = true
@@ -25,7 +26,6 @@ public final class Catalog: Sendable {
         }
         do {
             pool = try DatabasePool(path: url.path, configuration: configuration)
-            let migrator = CatalogMigrations.migrator()
             let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
             if !complete || migration != nil {
                 // GRDB's migrator is not atomic across processes: several zoo processes opening a
@@ -52,11 +52,12 @@ public final class Catalog: Sendable {
 
     /// The migrations applied to this catalog, oldest first.
     public func appliedMigrations() throws -> [String] {
-        try read { db in try CatalogMigrations.migrator().appliedIdentifiers(db).sorted() }
+        let migrator = CatalogMigrations.migrator()
+        return try read { db in try migrator.appliedMigrations(db) }
     }
 
     /// All migrations this zoo knows, oldest first.
-    public static var knownMigrations: [String] { CatalogMigrations.identifiers }
+    public static var knownMigrations: [String] { CatalogMigrations.migrator().migrations }
 
     /// Result of SQLite's `PRAGMA integrity_check` (`["ok"]` when healthy).
     public func integrityCheck() throws -> [String] {
@@ -90,27 +91,26 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Rejects a catalog that holds migrations this zoo does not know, without writing to it.
-    private static func checkNotNewer(_ url: URL) throws {
+    /// Rejects a catalog that holds migrations `migrator` does not know, without writing to it.
+    private static func checkNotNewer(_ url: URL, migrator: DatabaseMigrator) throws {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         guard let size = attributes?[.size] as? NSNumber, size.intValue > 0 else { return }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(60)
-        let applied: [String]
+        let unknown: String?
         do {
             let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-            applied = try queue.read { db in
-                guard try db.tableExists("grdb_migrations") else { return [] }
-                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            unknown = try queue.read { db in
+                guard try migrator.hasBeenSuperseded(db) else { return nil }
+                return try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).min()
             }
             try queue.close()
         } catch let error as DatabaseError {
             throw ZooError.database(error, path: url.path)
         }
-        let unknown = applied.filter { !CatalogMigrations.identifiers.contains($0) }
-        if !unknown.isEmpty {
-            throw ZooError(.data, "'\(url.path)' was written by a newer zoo (unknown schema migration '\(unknown.sorted()[0])'); upgrade zoo to use this catalog")
+        if let unknown {
+            throw ZooError(.data, "'\(url.path)' was written by a newer zoo (unknown schema migration '\(unknown)'); upgrade zoo to use this catalog")
         }
     }
 }

@@ -1,14 +1,12 @@
 import GRDB
 
 /// The catalog's schema as named, forward-only migrations. Never edit a shipped migration:
-/// append a new one. `identifiers` lists them in order; a catalog whose applied list holds a
-/// name not in it was written by a newer zoo.
+/// append a new one. A catalog that has applied a migration not registered here was written
+/// by a newer zoo (`DatabaseMigrator.hasBeenSuperseded`).
 enum CatalogMigrations {
-    static let identifiers = ["v1-encoders-checkpoints", "v2-projectors-datasets-evals-plugins", "v3-plugin-names", "v4-training-results", "v5-cka-runs", "v6-eval-details"]
-
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration(identifiers[0]) { db in
+        migrator.registerMigration("v1-encoders-checkpoints") { db in
             try db.execute(sql: """
                 CREATE TABLE checkpoint (
                     digest TEXT PRIMARY KEY NOT NULL CHECK (length(digest) = 64),
@@ -48,7 +46,7 @@ enum CatalogMigrations {
                 BEGIN SELECT RAISE(ABORT, 'alias is already a name'); END;
                 """)
         }
-        migrator.registerMigration(identifiers[1]) { db in
+        migrator.registerMigration("v2-projectors-datasets-evals-plugins") { db in
             try db.execute(sql: """
                 CREATE TABLE projector (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -95,7 +93,7 @@ enum CatalogMigrations {
                 );
                 """)
         }
-        migrator.registerMigration(identifiers[2]) { db in
+        migrator.registerMigration("v3-plugin-names") { db in
             // A plugin is referred to by its name (`--backend plugin:NAME`); rows from before
             // this migration get a placeholder name that `zoo plugin add --replace` corrects.
             try db.execute(sql: """
@@ -107,7 +105,7 @@ enum CatalogMigrations {
                 CREATE UNIQUE INDEX plugin_name ON plugin(name COLLATE NOCASE);
                 """)
         }
-        migrator.registerMigration(identifiers[3]) { db in
+        migrator.registerMigration("v4-training-results") { db in
             // Training results kept next to each projector (final loss, per-epoch history) and a
             // dataset's item count and item-list digest once a command has read it through.
             try db.execute(sql: """
@@ -117,7 +115,7 @@ enum CatalogMigrations {
                 ALTER TABLE dataset ADD COLUMN ids_digest TEXT;
                 """)
         }
-        migrator.registerMigration(identifiers[4]) { db in
+        migrator.registerMigration("v5-cka-runs") { db in
             // `zoo cka` results: encoders over a dataset, or two feature files (paths only).
             try db.execute(sql: """
                 CREATE TABLE cka_run (
@@ -142,7 +140,7 @@ enum CatalogMigrations {
                 CREATE INDEX cka_run_dataset ON cka_run(dataset_id);
                 """)
         }
-        migrator.registerMigration(identifiers[5]) { db in
+        migrator.registerMigration("v6-eval-details") { db in
             // Per-class results of classification runs (class names, recall, confusion matrix) for reports.
             try db.execute(sql: "ALTER TABLE eval_run ADD COLUMN details TEXT")
         }

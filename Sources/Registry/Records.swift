@@ -1,9 +1,14 @@
 import Foundation
 import GRDB
 
+// Each record's camelCase properties are its table's snake_case columns (`totalBytes` is
+// `total_bytes`) through GRDB's column coding strategies; every name converts both ways.
+
 /// One row of `checkpoint`: a stored folder of files, named by its content digest.
 public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "checkpoint"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     /// SHA-256 over the folder's file manifest (see `CheckpointDigest`), lower-case hex.
     public var digest: String
@@ -15,12 +20,6 @@ public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var format: String
     /// When the checkpoint was first stored.
     public var createdAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case digest, files, format
-        case totalBytes = "total_bytes"
-        case createdAt = "created_at"
-    }
 
     /// The decoded file list.
     public func fileList() throws -> [CheckpointFile] {
@@ -41,6 +40,8 @@ public struct CheckpointFile: Codable, Sendable, Equatable {
 /// One row of `encoder`: a registered vision or text encoder.
 public struct EncoderRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "encoder"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     /// Unique name (unique across names and aliases).
@@ -62,32 +63,24 @@ public struct EncoderRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var checkpointDigest: String
     public var createdAt: Date
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, modality, backend, config, preprocessing, source, license
-        case pooledWidth = "pooled_width"
-        case tokenWidth = "token_width"
-        case checkpointDigest = "checkpoint_digest"
-        case createdAt = "created_at"
-    }
-
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One row of `encoder_alias`: another name for an encoder.
 public struct EncoderAliasRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "encoder_alias"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
     public var alias: String
     public var encoderId: Int64
-
-    enum CodingKeys: String, CodingKey {
-        case alias
-        case encoderId = "encoder_id"
-    }
 }
 
 /// One row of `projector`: a trained projector pair for one vision and one text encoder.
 public struct ProjectorRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "projector"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var visionEncoderId: Int64
@@ -125,23 +118,14 @@ public struct ProjectorRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
         self.history = history
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, architecture, tag, history
-        case finalLoss = "final_loss"
-        case visionEncoderId = "vision_encoder_id"
-        case textEncoderId = "text_encoder_id"
-        case checkpointDigest = "checkpoint_digest"
-        case trainingConfig = "training_config"
-        case dataSummary = "data_summary"
-        case createdAt = "created_at"
-    }
-
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One row of `dataset`: a registered dataset (filled by the datasets issue).
 public struct DatasetRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "dataset"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var name: String
@@ -157,19 +141,14 @@ public struct DatasetRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     /// SHA-256 of the item ids joined by newlines, once known.
     public var idsDigest: String? = nil
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, path, format, task, split, options
-        case createdAt = "created_at"
-        case itemCount = "item_count"
-        case idsDigest = "ids_digest"
-    }
-
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One row of `eval_run`: one evaluation of a projector pair on a dataset.
 public struct EvalRunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "eval_run"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var projectorId: Int64
@@ -197,20 +176,14 @@ public struct EvalRunRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
         self.createdAt = createdAt
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, task, metrics, seconds, details
-        case projectorId = "projector_id"
-        case datasetId = "dataset_id"
-        case zooVersion = "zoo_version"
-        case createdAt = "created_at"
-    }
-
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One row of `plugin`: an external encoder backend loaded from a shared library.
 public struct PluginRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "plugin"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     /// The plugin's own name (`[a-z0-9_-]+`); encoders use it as backend `plugin:NAME`.
@@ -226,12 +199,6 @@ public struct PluginRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     /// The plugin ABI version it implements.
     public var abiVersion: Int
     public var createdAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, modality, summary, path, sha256
-        case abiVersion = "abi_version"
-        case createdAt = "created_at"
-    }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
