@@ -93,7 +93,7 @@ let package = Package(
             dependencies: ["Runtime", "CZooPlugin"]),
         .target(
             name: "ZooKit",
-            dependencies: ["Registry", "Runtime", "Plugins"]),
+            dependencies: ["Registry", "Runtime", "Plugins", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "zoo",
             dependencies: [

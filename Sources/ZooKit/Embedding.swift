@@ -73,10 +73,14 @@ public enum Embedding {
         // for pooled use, or the other dtype.
         for alternative in alternatives(settings) {
             let other = EmbeddingCaches.imageFolder(home: zoo.home, encoder: entry, dataset: dataset, tokens: alternative.tokens, dtype: alternative.dtype)
-            if let cache = try EmbeddingCaches.open(other), wantedIDs.allSatisfy(cache.contains) { return (cache, 0, 0) }
+            if let cache = try EmbeddingCaches.open(other), wantedIDs.allSatisfy(cache.contains) {
+                ZooLog.cache.debug("image cache \(other.lastPathComponent) of '\(entry.name)' on '\(dataset.name)': all \(wantedIDs.count) items cached (hits)")
+                return (cache, 0, 0)
+            }
         }
         let existing = try EmbeddingCaches.open(folder)
         let missing = Set(wantedIDs.filter { existing?.contains($0) != true })
+        ZooLog.cache.debug("image cache \(folder.lastPathComponent) of '\(entry.name)' on '\(dataset.name)': \(wantedIDs.count - missing.count) of \(wantedIDs.count) items cached (hits), \(missing.count) to encode (misses)")
         if let existing, missing.isEmpty { return (existing, 0, 0) }
         let (_, encoder, preprocessor) = try EncoderLoading.visionEncoder(entry.name, zoo: zoo)
         guard let preprocessor else {
@@ -123,10 +127,14 @@ public enum Embedding {
         let wantedTexts = texts.enumerated().filter { settings.shard.contains($0.offset) }.map(\.element)
         for alternative in alternatives(settings) {
             let other = EmbeddingCaches.textFolder(home: zoo.home, encoder: entry, tokens: alternative.tokens, dtype: alternative.dtype)
-            if let cache = try EmbeddingCaches.open(other), wantedTexts.allSatisfy(cache.contains) { return (cache, 0) }
+            if let cache = try EmbeddingCaches.open(other), wantedTexts.allSatisfy(cache.contains) {
+                ZooLog.cache.debug("text cache \(other.lastPathComponent) of '\(entry.name)' for \(label): all \(wantedTexts.count) texts cached (hits)")
+                return (cache, 0)
+            }
         }
         let existing = try EmbeddingCaches.open(folder)
         let missing = texts.enumerated().filter { settings.shard.contains($0.offset) && existing?.contains($0.element) != true }.map(\.element)
+        ZooLog.cache.debug("text cache \(folder.lastPathComponent) of '\(entry.name)' for \(label): \(wantedTexts.count - missing.count) of \(wantedTexts.count) texts cached (hits), \(missing.count) to encode (misses)")
         if let existing, missing.isEmpty { return (existing, 0) }
         let (_, encoder) = try EncoderLoading.textEncoder(entry.name, zoo: zoo)
         let probe = try encoder.encode([missing.first ?? "a"])

@@ -24,6 +24,10 @@ public enum EncoderLoading {
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw ZooError(.noInput, "the checkpoint of '\(entry.name)' is missing from '\(folder.path)'; run 'zoo verify' and re-add the encoder")
         }
+        let started = Date()
+        defer {
+            ZooLog.runtime.debug("loaded \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(backend.id)) from \(folder.path) in \(String(format: "%.3f", Date().timeIntervalSince(started))) s; \(ZooLog.computeSummary)")
+        }
         if let textBackend = backend as? any TextEncoderBackend {
             return (entry, .text(try textBackend.loadTextEncoder(folder: folder)))
         }

@@ -79,7 +79,9 @@ public enum PairEvaluation {
             tokens: projector.architecture.input == .tokens, dtype: .f32, batch: batch,
             skipBad: DatasetOptions.parse(record.options).skipBad)
         settings.progress = progress
-        let images = try Embedding.images(zoo: zoo, encoder: vision, dataset: record, reader: reader, contents: contents, settings: settings)
+        let images = try ZooLog.timed("embed images of '\(record.name)'") {
+            try Embedding.images(zoo: zoo, encoder: vision, dataset: record, reader: reader, contents: contents, settings: settings)
+        }
         let kept = contents.ids.indices.filter { images.cache.contains(contents.ids[$0]) }
         let scored: Scored
         if chosen == .classification {
@@ -127,7 +129,9 @@ public enum PairEvaluation {
         }
         let templates = reader.templates ?? [LabelCaptioner.defaultTemplate]
         let prompts = classNames.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
-        let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: prompts, settings: settings, label: "prompts of '\(record.name)'")
+        let captions = try ZooLog.timed("embed prompts of '\(record.name)'") {
+            try Embedding.texts(zoo: zoo, encoder: text, texts: prompts, settings: settings, label: "prompts of '\(record.name)'")
+        }
         var labels: [Int] = []
         for index in kept {
             guard let label = contents.labels[index] else {
@@ -139,7 +143,9 @@ public enum PairEvaluation {
         let imageMatrix = try CachedProjection.images(kept.map { contents.ids[$0] }, cache: images, projector: projector)
         let promptMatrix = try CachedProjection.texts(prompts, cache: captions.cache, projector: projector)
         let classes = promptMatrix.classEmbeddings(promptsPerClass: templates.count)
-        let result = try Scorer.classificationResult(images: imageMatrix, classes: classes, labels: labels)
+        let result = try ZooLog.timed("score \(labels.count) images against \(classNames.count) classes") {
+            try Scorer.classificationResult(images: imageMatrix, classes: classes, labels: labels)
+        }
         let details = try JSONEncoder.sortedKeys.encode(ClassificationDetails(
             classNames: classNames, perClassRecall: result.perClassRecall, confusion: result.confusion))
         return Scored(
@@ -160,7 +166,9 @@ public enum PairEvaluation {
             }
         }
         guard !texts.isEmpty else { throw ZooError(.data, "dataset '\(record.name)' has no captions to retrieve") }
-        let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: texts, settings: settings, label: "captions of '\(record.name)'")
+        let captions = try ZooLog.timed("embed captions of '\(record.name)'") {
+            try Embedding.texts(zoo: zoo, encoder: text, texts: texts, settings: settings, label: "captions of '\(record.name)'")
+        }
         let start = Date()
         let imageMatrix = try CachedProjection.images(kept.map { contents.ids[$0] }, cache: images, projector: projector)
         let textMatrix = try CachedProjection.texts(texts, cache: captions.cache, projector: projector)

@@ -22,7 +22,7 @@ struct GlobalOptions: ParsableArguments {
         let level: Logger.Level = verbose ? .debug : .warning
         LoggingSystem.bootstrapOnce(level: level)
         let zoo = try ModelZoo(home: zooHome)
-        Logger(label: "zoo").debug("zoo home \(zoo.home.url.path)")
+        Logger(label: "zoo").debug("zoo home \(zoo.home.url.path); \(ZooLog.computeSummary)")
         return zoo
     }
 }

@@ -107,88 +107,38 @@ struct TrainCommand: ParsableCommand {
             }
             reference.tag = tag
         }
-        if let tag = reference.tag { try EncoderName.validate(tag, role: "tag") }
-        let zoo = try global.openZoo()
-        let vision = try zoo.catalog.encoder(named: reference.vision)
-        let text = try zoo.catalog.encoder(named: reference.text)
-        guard vision.record.modality == .vision else {
-            throw ZooError(.usage, "'\(reference.vision)' is a \(vision.record.modality.rawValue) encoder; the first half of a pair is the vision encoder")
-        }
-        guard text.record.modality == .text else {
-            throw ZooError(.usage, "'\(reference.text)' is a \(text.record.modality.rawValue) encoder; the second half of a pair is the text encoder")
-        }
-        let finalTag = try reference.tag ?? zoo.catalog.nextProjectorTag(visionEncoderId: vision.record.id!, textEncoderId: text.record.id!)
-        if try zoo.catalog.projectors(for: reference).contains(where: { $0.record.tag.lowercased() == finalTag.lowercased() }) {
-            throw ZooError(.data, "\(vision.name)+\(text.name) already has a projector tagged '\(finalTag)'; choose another --tag or remove it with 'zoo projector remove'")
-        }
-        let dataset = try zoo.catalog.dataset(named: data)
-        guard dataset.task == DatasetTask.pairs.rawValue else {
-            throw ZooError(.usage, "dataset '\(dataset.name)' is a \(dataset.task) dataset; training needs pairs (add it with --captions-from-labels TEMPLATES to make pairs from labels)")
-        }
-        let reader = try DatasetOpening.reader(dataset)
-        let contents = try Embedding.contents(zoo: zoo, dataset: dataset, reader: reader)
-        let usesTokens = projector == .token
-        let settings = Embedding.Settings(tokens: usesTokens, dtype: dtype, batch: embedBatch, skipBad: DatasetOptions.parse(dataset.options).skipBad, progress: ProgressBar.factory)
-        let images = try Embedding.images(zoo: zoo, encoder: vision, dataset: dataset, reader: reader, contents: contents, settings: settings)
-        let captions = try Embedding.texts(zoo: zoo, encoder: text, texts: contents.uniqueCaptions, settings: settings, label: "captions of '\(dataset.name)'")
-        // Images that failed to decode (with --skip-bad) are left out of training.
-        let kept = contents.ids.indices.filter { images.cache.contains(contents.ids[$0]) }
-        let pairs = try CachedPairData(
-            visionCache: images.cache, textCache: captions.cache, imageIDs: kept.map { contents.ids[$0] },
-            captions: kept.map { contents.captions[$0] }, usesTokens: usesTokens)
-
-        let architecture = try makeArchitecture(pairs)
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         configuration.batchSize = batch
         configuration.learningRate = lr
         configuration.weightDecay = wd
         configuration.seed = seed
-        let totalSteps = configuration.stepsPerEpoch(pairs: pairs.count) * epochs
-        configuration.warmupSteps = warmup ?? min(1000, totalSteps / 10)
-        guard configuration.stepsPerEpoch(pairs: pairs.count) > 0 else {
-            throw ZooError(.data, "dataset '\(dataset.name)' has \(pairs.count) usable pairs, too few for one step; lower --batch or add data")
-        }
-
-        let run = TrainingRun(
-            folder: zoo.home.runsURL.appendingPathComponent("\(vision.name)+\(text.name)@\(finalTag)".replacingOccurrences(of: "/", with: "_")),
-            architecture: architecture, configuration: configuration, dataset: dataset.name,
-            idsDigest: ContentHash.sha256(kept.map { contents.ids[$0] }.joined(separator: "\n")))
-        var trainer = try run.start(resume: resume, pairs: pairs.count)
-        let bar = ProgressBar("train \(vision.name)+\(text.name)@\(finalTag)", total: nil, unit: "steps")
-        while trainer.completedEpochs < configuration.epochs {
-            let epoch = trainer.completedEpochs
-            let barEpoch = ProgressBar("epoch \(epoch + 1)/\(configuration.epochs)", total: trainer.stepsPerEpoch, unit: "steps")
-            let started = Date()
-            let record = try trainer.trainEpoch(data: pairs) { step in
-                barEpoch.update(
-                    done: step.step, seconds: Date().timeIntervalSince(started),
-                    extra: String(format: "loss %.4f lr %.2e T %.4f %.0f pairs/s", step.loss, step.learningRate, step.temperature, step.pairsPerSecond))
-            }
-            try run.save(trainer)
-            barEpoch.finish(String(
-                format: "epoch %d/%d: loss %.4f, lr %.2e, temperature %.4f, %.0f pairs/s, %.1f s",
-                record.epoch, configuration.epochs, record.loss, record.learningRate, record.temperature, record.pairsPerSecond, record.seconds))
-        }
-        _ = bar
-        let stored = try run.finish(trainer, zoo: zoo, vision: vision, text: text, tag: finalTag, pairs: pairs, contents: contents, captionsCount: contents.uniqueCaptions.count)
-        let entry = ProjectorEntry(record: stored, visionName: vision.name, textName: text.name)
+        let command = self
+        var request = ProjectorTraining.Request(
+            pair: reference, dataset: data, usesTokens: projector == .token, configuration: configuration,
+            architecture: { try command.makeArchitecture(visionWidth: $0, textWidth: $1) })
+        request.warmupSteps = warmup
+        request.dtype = dtype
+        request.embedBatch = embedBatch
+        request.resume = resume
+        let outcome = try ProjectorTraining.run(zoo: try global.openZoo(), request: request, progress: ProgressBar.factory)
+        let entry = outcome.entry
         if output.json {
             try Output.json(ProjectorJSON.object(entry))
         } else {
-            let first = trainer.history.first?.loss ?? 0
-            let last = trainer.history.last?.loss ?? 0
+            let first = outcome.history.first?.loss ?? 0
+            let last = outcome.history.last?.loss ?? 0
             print(String(format: "trained %@ (%@, %d parameters): loss %.4f -> %.4f over %d epochs; checkpoint %@",
-                         entry.reference, architecture.input.rawValue, trainer.projector.parameterCount, first, last,
-                         trainer.history.count, String(stored.checkpointDigest.prefix(12))))
+                         entry.reference, outcome.architecture.input.rawValue, outcome.parameterCount, first, last,
+                         outcome.history.count, String(entry.record.checkpointDigest.prefix(12))))
         }
     }
 
-    private func makeArchitecture(_ pairs: CachedPairData) throws -> ProjectorArchitecture {
+    private func makeArchitecture(visionWidth: Int, textWidth: Int) throws -> ProjectorArchitecture {
         var architecture: ProjectorArchitecture
         switch projector {
         case .token:
-            architecture = .paper(visionWidth: pairs.visionWidth, textWidth: pairs.textWidth, outputWidth: dim)
+            architecture = .paper(visionWidth: visionWidth, textWidth: textWidth, outputWidth: dim)
             if let visionLocal { architecture.visionLocal = visionLocal }
             if let visionCls { architecture.visionCLS = visionCls }
             if let textToken { architecture.textToken = textToken }
@@ -197,7 +147,7 @@ struct TrainCommand: ParsableCommand {
             guard visionLocal == nil && textHead == nil else {
                 throw ZooError(.usage, "--vision-local and --text-head apply to token projectors; a pooled projector takes --pooled-kind")
             }
-            architecture = .pooled(kind: pooledKind, visionWidth: pairs.visionWidth, textWidth: pairs.textWidth, outputWidth: dim)
+            architecture = .pooled(kind: pooledKind, visionWidth: visionWidth, textWidth: textWidth, outputWidth: dim)
             if let visionCls { architecture.visionCLS = visionCls }
             if let textToken { architecture.textToken = textToken }
         }

@@ -137,6 +137,14 @@ struct CLIEvalTests {
         #expect(retrievalMetrics["image_retrieval_recall@1"] != nil)
         #expect((retrievalMetrics["text_retrieval_recall@10"] ?? 0) >= (retrievalMetrics["text_retrieval_recall@1"] ?? 1))
 
+        // --verbose says which kernels and threads ran, what the caches held and how long each phase took.
+        let verbose = try zoo.run(["eval", "dino+minilm", "fm-test", "--verbose"])
+        #expect(verbose.status == 0, "\(verbose.stderr)")
+        for needle in ["kernels ", " threads", "all 200 items cached (hits)", "texts cached (hits)", "phase score 200 images against 10 classes"] {
+            #expect(verbose.stderr.contains(needle), "--verbose lacks '\(needle)': \(verbose.stderr)")
+        }
+        #expect(!(try zoo.run(["eval", "dino+minilm", "fm-test"])).stderr.contains("phase "))
+
         let results = try #require(try zoo.run(["results", "--json"]).json() as? [[String: Any]])
         #expect(results.count == 2)  // the latest run of each (pair, dataset)
         let csv = try zoo.run(["results", "--csv"])
