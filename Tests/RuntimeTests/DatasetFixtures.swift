@@ -2,18 +2,6 @@ import Foundation
 import Testing
 
 @testable import Runtime
-@testable import ZooAnalysis
-@testable import ZooCache
-@testable import ZooCuration
-@testable import ZooDatasets
-@testable import ZooEncoders
-@testable import ZooEvaluation
-@testable import ZooImages
-@testable import ZooProjectors
-@testable import ZooSafeTensors
-@testable import ZooTensor
-@testable import ZooTokenizers
-@testable import ZooTraining
 
 /// Builders for small dataset fixtures written into a fresh temporary folder.
 enum DatasetFixtures {

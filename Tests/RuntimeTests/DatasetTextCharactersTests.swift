@@ -2,18 +2,7 @@ import Foundation
 import Testing
 
 @testable import Runtime
-@testable import ZooAnalysis
-@testable import ZooCache
-@testable import ZooCuration
 @testable import ZooDatasets
-@testable import ZooEncoders
-@testable import ZooEvaluation
-@testable import ZooImages
-@testable import ZooProjectors
-@testable import ZooSafeTensors
-@testable import ZooTensor
-@testable import ZooTokenizers
-@testable import ZooTraining
 
 /// Captions are data: every character of a caption, U+FEFF included, reaches the tokenizer; only
 /// a byte-order mark at the very start of a file (a .jsonl file, a WebDataset caption member, a

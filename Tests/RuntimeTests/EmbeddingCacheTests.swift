@@ -1,18 +1,6 @@
 import Foundation
 import Testing
 @testable import Runtime
-@testable import ZooAnalysis
-@testable import ZooCache
-@testable import ZooCuration
-@testable import ZooDatasets
-@testable import ZooEncoders
-@testable import ZooEvaluation
-@testable import ZooImages
-@testable import ZooProjectors
-@testable import ZooSafeTensors
-@testable import ZooTensor
-@testable import ZooTokenizers
-@testable import ZooTraining
 
 @Suite("Embedding cache")
 struct EmbeddingCacheTests {

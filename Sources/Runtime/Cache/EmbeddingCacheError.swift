@@ -28,3 +28,10 @@ extension EmbeddingCacheError: ReportableError {
         kind == .io ? .io : .data
     }
 }
+
+extension EmbeddingCacheError {
+    /// What training and evaluation say when an item they need is not in a cache.
+    public static func notCachedMessage(side: String, id: String, cache: String) -> String {
+        "the \(side) embedding of '\(id)' is not in the cache '\(cache)'; run 'zoo embed' for that encoder and dataset first"
+    }
+}

@@ -14,7 +14,7 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notCached(let side, let id, let cache):
-            return "the \(side) embedding of '\(id)' is not in the cache '\(cache)'; run 'zoo embed' for that encoder and dataset first"
+            return EmbeddingCacheError.notCachedMessage(side: side, id: id, cache: cache)
         case .mismatch(let detail):
             return detail
         case .nonFinite(let epoch, let step, let loss):
