@@ -65,8 +65,6 @@ public struct AdamW: Sendable {
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(step))
         let stepSize = Float(Double(learningRate) / correction1)
         let correction2Root = Float(correction2.squareRoot())
-        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
-        let (oneMinusBeta1, oneMinusBeta2) = (1 - beta1, 1 - beta2)
         for index in parameters.indices {
             let name = parameters[index].name
             let count = parameters[index].count
@@ -77,26 +75,10 @@ public struct AdamW: Sendable {
             precondition(parameters[index].gradient.count == count, "AdamW: parameter \(name) has \(parameters[index].gradient.count) gradients for \(count) values")
             let decayFactor: Float = parameters[index].decay ? 1 - learningRate * weightDecay : 1
             let gradient = parameters[index].gradient
-            parameters[index].value.withUnsafeMutableBufferPointer { value in
-                first.withUnsafeMutableBufferPointer { first in
-                    second.withUnsafeMutableBufferPointer { second in
-                        gradient.withUnsafeBufferPointer { gradient in
-                            let (p, m, v, g) = (value.baseAddress!, first.baseAddress!, second.baseAddress!, gradient.baseAddress!)
-                            ParallelRows.forEach(count: (count + 4095) / 4096, costPerRow: 4096 * 4) { blocks in
-                                for element in blocks.lowerBound * 4096 ..< min(blocks.upperBound * 4096, count) {
-                                    let g = g[element]
-                                    let m1 = m[element] + oneMinusBeta1 * (g - m[element])
-                                    let v1 = beta2 * v[element] + oneMinusBeta2 * g * g
-                                    m[element] = m1
-                                    v[element] = v1
-                                    let denominator = v1.squareRoot() / correction2Root + epsilon
-                                    p[element] = p[element] * decayFactor - stepSize * (m1 / denominator)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            ProjectorKernels.adamWUpdate(
+                &parameters[index].value, first: &first, second: &second, gradient: gradient,
+                beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize, correction2Root: correction2Root,
+                decayFactor: decayFactor)
             firstMoments[name] = first
             secondMoments[name] = second
         }

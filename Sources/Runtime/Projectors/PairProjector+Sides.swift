@@ -54,8 +54,7 @@ extension PairProjector {
     /// Moves the vision components into one projector and the text components into another,
     /// leaving placeholders here, so each side is uniquely held and changes in place.
     private mutating func splitSides() -> Sides {
-        var random = ProjectorRandom(seed: 0)
-        let placeholder = ProjectorBranch(kind: .none, inFeatures: 1, outFeatures: 1, random: &random)
+        let placeholder = ProjectorBranch.placeholder
         var vision = self
         var text = self
         visionLocal = placeholder
@@ -103,8 +102,7 @@ private final class Sides: @unchecked Sendable {
     /// Drops the halves' references so the joined projector holds its buffers uniquely.
     func release() {
         vision = text
-        var random = ProjectorRandom(seed: 0)
-        let placeholder = ProjectorBranch(kind: .none, inFeatures: 1, outFeatures: 1, random: &random)
+        let placeholder = ProjectorBranch.placeholder
         vision.visionLocal = placeholder
         vision.visionCLS = placeholder
         vision.textToken = placeholder

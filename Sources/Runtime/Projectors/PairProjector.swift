@@ -242,11 +242,7 @@ public struct PairProjector: Sendable {
     private static func combine(_ local: [Float]?, _ cls: [Float]?) -> [Float] {
         guard var result = local else { return cls ?? [] }
         guard let cls else { return result }
-        result.withUnsafeMutableBufferPointer { target in
-            cls.withUnsafeBufferPointer { source in
-                for index in 0..<target.count { target[index] += source[index] }
-            }
-        }
+        ProjectorKernels.add(cls, to: &result)
         return result
     }
 
@@ -275,8 +271,7 @@ public struct PairProjector: Sendable {
         precondition(tokens.count == groups.totalRows * architecture.textWidth, "PairProjector: lengths sum to \(groups.totalRows) tokens of width \(architecture.textWidth), got \(tokens.count) values")
         textBatch = lengths.count
         let pooled = textToken.forwardMean(tokens, groups: groups)
-        guard textHead != nil else { return pooled }
-        return textHead!.forward(pooled, rows: lengths.count)
+        return textHead?.forward(pooled, rows: lengths.count) ?? pooled
     }
 
     /// ``forwardText(tokens:lengths:)`` from an array.
@@ -291,8 +286,7 @@ public struct PairProjector: Sendable {
         precondition(pooled.count == batch * architecture.textWidth, "PairProjector: expected \(batch)×\(architecture.textWidth) pooled text values, got \(pooled.count)")
         textBatch = batch
         let projected = textToken.forwardMean(pooled, groups: RowGroups(count: batch, rows: 1, first: 0, stride: 1))
-        guard textHead != nil else { return projected }
-        return textHead!.forward(projected, rows: batch)
+        return textHead?.forward(projected, rows: batch) ?? projected
     }
 
     /// ``forwardText(pooled:batch:)`` from an array.
@@ -306,7 +300,7 @@ public struct PairProjector: Sendable {
         guard let batch = textBatch else { preconditionFailure("PairProjector.backwardText before forwardText") }
         precondition(outputGradient.count == batch * architecture.outputWidth, "PairProjector: expected \(batch)×\(architecture.outputWidth) text gradients")
         textBatch = nil
-        let pooledGradient = textHead == nil ? outputGradient : textHead!.backward(outputGradient: outputGradient)
+        let pooledGradient = textHead?.backward(outputGradient: outputGradient) ?? outputGradient
         textToken.backwardMean(outputGradient: pooledGradient)
     }
 

@@ -1,5 +1,5 @@
-/// One branch of a ``PairProjector``: a ``BranchKind`` applied to each row it is given, with
-/// explicit forward and backward passes.
+/// One branch of a ``PairProjector``: ``BranchLayers`` of one ``BranchKind`` applied to each
+/// row it is given, with explicit forward and backward passes.
 ///
 /// Two ways to run it:
 /// - per row, ``forward(_:rows:)`` / ``backward(outputGradient:)``: one output row per input
@@ -40,36 +40,30 @@ public struct ProjectorBranch: Sendable {
         var mask: [UInt8] = []
     }
 
+    /// The layers; their case is the branch's kind.
+    public private(set) var layers: BranchLayers
     /// The kind.
-    public let kind: BranchKind
+    public var kind: BranchKind { layers.kind }
     /// The input width.
     public let inFeatures: Int
     /// The output width (also the hidden width of ``BranchKind/mlp`` and ``BranchKind/token``).
     public let outFeatures: Int
-    /// The layer of a ``BranchKind/linear`` branch (`linear.*`); nil for other kinds.
-    public var linear: Linear?
-    /// The first layer of a ``BranchKind/mlp`` branch (`mlp.0.*`); nil for other kinds.
-    public var mlpIn: Linear?
-    /// The last layer of a ``BranchKind/mlp`` branch (`mlp.2.*`); nil for other kinds.
-    public var mlpOut: Linear?
-    /// The block of a ``BranchKind/token`` branch; nil for other kinds.
-    public var token: TokenProjector?
     /// Whether forward passes apply dropout (``BranchKind/token`` only); false by default.
     public var isTraining: Bool {
-        get { token?.isTraining ?? false }
-        set { token?.isTraining = newValue }
+        get { layers.tokenBlock?.isTraining ?? false }
+        set { layers.updateTokenBlock { $0.isTraining = newValue } }
     }
     /// The dropout probability of a ``BranchKind/token`` branch; 0 for other kinds, where
     /// setting it has no effect.
     public var dropoutProbability: Float {
-        get { token?.dropoutProbability ?? 0 }
-        set { token?.dropoutProbability = newValue }
+        get { layers.tokenBlock?.dropoutProbability ?? 0 }
+        set { layers.updateTokenBlock { $0.dropoutProbability = newValue } }
     }
     /// The generator dropout masks come from (``BranchKind/token`` only; setting it on other
     /// kinds has no effect).
     public var dropoutRandom: ProjectorRandom {
-        get { token?.dropoutRandom ?? ProjectorRandom(seed: 0) }
-        set { token?.dropoutRandom = newValue }
+        get { layers.tokenBlock?.dropoutRandom ?? ProjectorRandom(seed: 0) }
+        set { layers.updateTokenBlock { $0.dropoutRandom = newValue } }
     }
     private var rowCache: RowCache?
     private var meanCache: MeanCache?
@@ -85,20 +79,15 @@ public struct ProjectorBranch: Sendable {
     public init(kind: BranchKind, inFeatures: Int, outFeatures: Int, random: inout ProjectorRandom) {
         precondition(inFeatures > 0 && outFeatures > 0, "ProjectorBranch: widths must be positive")
         precondition(kind != .identity || inFeatures == outFeatures, "ProjectorBranch: identity needs equal widths, got \(inFeatures) → \(outFeatures)")
-        self.kind = kind
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        switch kind {
-        case .none, .identity:
-            break
-        case .linear:
-            linear = Linear(inFeatures: inFeatures, outFeatures: outFeatures, random: &random)
-        case .mlp:
-            mlpIn = Linear(inFeatures: inFeatures, outFeatures: outFeatures, random: &random)
-            mlpOut = Linear(inFeatures: outFeatures, outFeatures: outFeatures, random: &random)
-        case .token:
-            token = TokenProjector(inFeatures: inFeatures, hiddenFeatures: outFeatures, outFeatures: outFeatures, random: &random)
-        }
+        layers = BranchLayers(kind: kind, inFeatures: inFeatures, outFeatures: outFeatures, random: &random)
+    }
+
+    /// A branch of kind none, widths 1, that holds the place of a branch moved elsewhere.
+    static var placeholder: ProjectorBranch {
+        var random = ProjectorRandom(seed: 0)
+        return ProjectorBranch(kind: .none, inFeatures: 1, outFeatures: 1, random: &random)
     }
 
     /// The parameters in their module order, unprefixed: `linear.weight`, `linear.bias`;
@@ -131,27 +120,7 @@ public struct ProjectorBranch: Sendable {
 
     /// Calls `body` on every parameter in place, in ``parameters`` order, with its name.
     mutating func visitParameters(_ body: (String, inout ProjectorParameter) -> Void) {
-        switch kind {
-        case .none, .identity:
-            break
-        case .linear:
-            body("linear.weight", &linear!.weight)
-            body("linear.bias", &linear!.bias)
-        case .mlp:
-            body("mlp.0.weight", &mlpIn!.weight)
-            body("mlp.0.bias", &mlpIn!.bias)
-            body("mlp.2.weight", &mlpOut!.weight)
-            body("mlp.2.bias", &mlpOut!.bias)
-        case .token:
-            body("norm.weight", &token!.norm.weight)
-            body("norm.bias", &token!.norm.bias)
-            body("linear.weight", &token!.linear.weight)
-            body("linear.bias", &token!.linear.bias)
-            body("mlp.0.weight", &token!.mlpIn.weight)
-            body("mlp.0.bias", &token!.mlpIn.bias)
-            body("mlp.2.weight", &token!.mlpOut.weight)
-            body("mlp.2.bias", &token!.mlpOut.bias)
-        }
+        layers.visitParameters(body)
     }
 
     /// The number of trainable scalars.
@@ -169,24 +138,26 @@ public struct ProjectorBranch: Sendable {
     /// ``backward(outputGradient:)`` needs.
     public mutating func forward(_ input: [Float], rows: Int) -> [Float] {
         precondition(input.count == rows * inFeatures, "ProjectorBranch: expected \(rows)×\(inFeatures) inputs, got \(input.count)")
-        switch kind {
+        switch layers {
         case .none:
             rowCache = RowCache(rows: rows, input: [], preActivation: [], hidden: [])
             return [Float](repeating: 0, count: rows * outFeatures)
         case .identity:
             rowCache = RowCache(rows: rows, input: [], preActivation: [], hidden: [])
             return input
-        case .linear:
+        case .linear(let layer):
             rowCache = RowCache(rows: rows, input: input, preActivation: [], hidden: [])
-            return linear!.forward(input, rows: rows)
-        case .mlp:
-            let preActivation = mlpIn!.forward(input, rows: rows)
+            return layer.forward(input, rows: rows)
+        case .mlp(let first, let second):
+            let preActivation = first.forward(input, rows: rows)
             let hidden = GELUActivation.forward(preActivation)
             rowCache = RowCache(rows: rows, input: input, preActivation: preActivation, hidden: hidden)
-            return mlpOut!.forward(hidden, rows: rows)
+            return second.forward(hidden, rows: rows)
         case .token:
             rowCache = RowCache(rows: rows, input: [], preActivation: [], hidden: [])
-            return token!.forward(input, rows: rows)
+            var output: [Float] = []
+            layers.updateTokenBlock { output = $0.forward(input, rows: rows) }
+            return output
         }
     }
 
@@ -197,19 +168,22 @@ public struct ProjectorBranch: Sendable {
     public mutating func backward(outputGradient: [Float]) -> [Float] {
         guard let cache = rowCache else { preconditionFailure("ProjectorBranch.backward before forward") }
         precondition(outputGradient.count == cache.rows * outFeatures, "ProjectorBranch: backward shape mismatch")
-        switch kind {
+        switch layers.take() {
         case .none:
             return [Float](repeating: 0, count: cache.rows * inFeatures)
         case .identity:
             return outputGradient
-        case .linear:
-            return linear!.backward(input: cache.input, outputGradient: outputGradient, rows: cache.rows)
-        case .mlp:
-            let hiddenGradient = mlpOut!.backward(input: cache.hidden, outputGradient: outputGradient, rows: cache.rows)
+        case .linear(var layer):
+            defer { layers = .linear(layer) }
+            return layer.backward(input: cache.input, outputGradient: outputGradient, rows: cache.rows)
+        case .mlp(var first, var second):
+            defer { layers = .mlp(in: first, out: second) }
+            let hiddenGradient = second.backward(input: cache.hidden, outputGradient: outputGradient, rows: cache.rows)
             let preGradient = GELUActivation.backward(input: cache.preActivation, outputGradient: hiddenGradient)
-            return mlpIn!.backward(input: cache.input, outputGradient: preGradient, rows: cache.rows)
-        case .token:
-            return token!.backward(outputGradient: outputGradient)
+            return first.backward(input: cache.input, outputGradient: preGradient, rows: cache.rows)
+        case .token(var block):
+            defer { layers = .token(block) }
+            return block.backward(outputGradient: outputGradient)
         }
     }
 
@@ -242,94 +216,64 @@ public struct ProjectorBranch: Sendable {
         meanCache = nil
         let groups = cache.groups
         precondition(outputGradient.count == groups.count * outFeatures, "ProjectorBranch: backwardMean expected \(groups.count)×\(outFeatures) gradients, got \(outputGradient.count)")
-        let rows = groups.totalRows
-        let count = groups.count
-        let (inWidth, outWidth) = (inFeatures, outFeatures)
         // Moved out of the cache so that it is uniquely held and becomes dLoss/dpre in place.
         var preGradient = cache.derivative
         cache.derivative = []
-        outputGradient.withUnsafeBufferPointer { dy in
-            let dy = dy.baseAddress!
-            switch kind {
-            case .none, .identity:
-                break
-            case .linear:
-                cache.input.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&linear!, input: $0.baseAddress!, outputGradient: dy, rows: count) }
-            case .mlp:
-                cache.hiddenMean.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&mlpOut!, input: $0.baseAddress!, outputGradient: dy, rows: count) }
-                let hiddenMeanGradient = Self.inputGradient(mlpOut!, dy, rows: count)
-                Self.scaleByGroupGradient(&preGradient, hiddenMeanGradient, width: outWidth, groups: groups)
-                cache.input.withUnsafeBufferPointer { x in
-                    preGradient.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&mlpIn!, input: x.baseAddress!, outputGradient: $0.baseAddress!, rows: rows) }
-                }
-            case .token:
-                cache.inputMean.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&token!.linear, input: $0.baseAddress!, outputGradient: dy, rows: count) }
-                cache.hiddenMean.withUnsafeBufferPointer { ProjectorKernels.linearParameterGradients(&token!.mlpOut, input: $0.baseAddress!, outputGradient: dy, rows: count) }
-                let inputMeanGradient = Self.inputGradient(token!.linear, dy, rows: count)
-                let hiddenMeanGradient = Self.inputGradient(token!.mlpOut, dy, rows: count)
-                Self.scaleByGroupGradient(&preGradient, hiddenMeanGradient, width: outWidth, groups: groups)
-                let kept = 1 / (1 - token!.dropoutProbability)
-                var buffer = scratch.take(rows * inWidth)
-                var weightGradient = token!.norm.weight.gradient
-                var biasGradient = token!.norm.bias.gradient
-                token!.norm.weight.gradient = []
-                token!.norm.bias.gradient = []
-                cache.normalized.withUnsafeBufferPointer { xhat in
-                    cache.mask.withUnsafeBufferPointer { mask in
-                        preGradient.withUnsafeBufferPointer { preGradient in
-                            buffer.withUnsafeMutableBufferPointer { buffer in
-                                let (xhat, preGradient, buffer) = (xhat.baseAddress!, preGradient.baseAddress!, buffer.baseAddress!)
-                                let mask = cache.mask.isEmpty ? nil : mask.baseAddress
-                                token!.norm.weight.value.withUnsafeBufferPointer { gamma in
-                                    token!.norm.bias.value.withUnsafeBufferPointer { beta in
-                                        // n again, for mlp.0's weight gradient.
-                                        ProjectorKernels.renormalize(
-                                            normalized: xhat, rows: rows, width: inWidth, weight: gamma.baseAddress!, bias: beta.baseAddress!,
-                                            mask: mask, kept: kept, output: buffer)
-                                    }
-                                }
-                                ProjectorKernels.linearParameterGradients(&token!.mlpIn, input: buffer, outputGradient: preGradient, rows: rows)
-                                // dN = dMean(n)/count broadcast + dPre · W_b.
-                                inputMeanGradient.withUnsafeBufferPointer {
-                                    ProjectorKernels.broadcastGroupMeanGradient($0.baseAddress!, width: inWidth, groups: groups, output: buffer)
-                                }
-                                ProjectorKernels.linearInputGradient(token!.mlpIn, outputGradient: preGradient, rows: rows, output: buffer, accumulate: true)
-                                weightGradient.withUnsafeMutableBufferPointer { dw in
-                                    biasGradient.withUnsafeMutableBufferPointer { db in
-                                        ProjectorKernels.layerNormParameterGradients(
-                                            normalizedGradient: buffer, normalized: xhat, rows: rows, width: inWidth,
-                                            mask: mask, kept: kept, weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                token!.norm.weight.gradient = weightGradient
-                token!.norm.bias.gradient = biasGradient
-                scratch.give(buffer)
-            }
+        switch layers.take() {
+        case .none, .identity:
+            break
+        case .linear(var layer):
+            ProjectorKernels.linearParameterGradients(&layer, input: cache.input, outputGradient: outputGradient, rows: groups.count)
+            layers = .linear(layer)
+        case .mlp(var first, var second):
+            Self.mlpMeanBackward(&first, &second, input: cache.input, hiddenMean: cache.hiddenMean, preGradient: &preGradient, outputGradient: outputGradient, groups: groups)
+            layers = .mlp(in: first, out: second)
+        case .token(var block):
+            tokenMeanBackward(&block, cache: cache, preGradient: &preGradient, outputGradient: outputGradient)
+            layers = .token(block)
         }
         scratch.give(preGradient)
         scratch.give(cache.normalized)
-        if kind == .mlp || kind == .linear { scratch.give(cache.input) }
+        // Empty, so dropped, for the kinds whose input is not a pool buffer.
+        scratch.give(cache.input)
         if spareMask.isEmpty { spareMask = cache.mask }
     }
 
-    /// dY · W for `layer` on `rows` rows.
-    private static func inputGradient(_ layer: Linear, _ outputGradient: UnsafePointer<Float>, rows: Int) -> [Float] {
-        var result = uninitialized(rows * layer.inFeatures)
-        result.withUnsafeMutableBufferPointer { ProjectorKernels.linearInputGradient(layer, outputGradient: outputGradient, rows: rows, output: $0.baseAddress!) }
-        return result
+    /// The parameter gradients of an mlp branch from dLoss/dY at the group means; `preGradient`
+    /// holds GELU′ of the first layer's output and becomes dLoss/dpre.
+    private static func mlpMeanBackward(
+        _ first: inout Linear, _ second: inout Linear, input: [Float], hiddenMean: [Float],
+        preGradient: inout [Float], outputGradient: [Float], groups: RowGroups
+    ) {
+        ProjectorKernels.linearParameterGradients(&second, input: hiddenMean, outputGradient: outputGradient, rows: groups.count)
+        let hiddenMeanGradient = ProjectorKernels.linearInputGradient(second, outputGradient: outputGradient, rows: groups.count)
+        ProjectorKernels.geluGroupBackward(&preGradient, width: second.inFeatures, groups: groups, meanGradient: hiddenMeanGradient)
+        ProjectorKernels.linearParameterGradients(&first, input: input, outputGradient: preGradient, rows: groups.totalRows)
     }
 
-    /// GELU′(pre) → dLoss/dpre in place, from the gradient at the group means of GELU(pre).
-    private static func scaleByGroupGradient(_ derivative: inout [Float], _ meanGradient: [Float], width: Int, groups: RowGroups) {
-        derivative.withUnsafeMutableBufferPointer { d in
-            meanGradient.withUnsafeBufferPointer { g in
-                ProjectorKernels.geluGroupBackward(derivative: d.baseAddress!, width: width, groups: groups, meanGradient: g.baseAddress!)
-            }
-        }
+    /// The parameter gradients of a token branch from dLoss/dY at the group means; `preGradient`
+    /// holds GELU′ of `mlp.0`'s output and becomes dLoss/dpre.
+    private mutating func tokenMeanBackward(
+        _ block: inout TokenProjector, cache: MeanCache, preGradient: inout [Float], outputGradient: [Float]
+    ) {
+        let groups = cache.groups
+        let (count, rows) = (groups.count, groups.totalRows)
+        ProjectorKernels.linearParameterGradients(&block.linear, input: cache.inputMean, outputGradient: outputGradient, rows: count)
+        ProjectorKernels.linearParameterGradients(&block.mlpOut, input: cache.hiddenMean, outputGradient: outputGradient, rows: count)
+        let inputMeanGradient = ProjectorKernels.linearInputGradient(block.linear, outputGradient: outputGradient, rows: count)
+        let hiddenMeanGradient = ProjectorKernels.linearInputGradient(block.mlpOut, outputGradient: outputGradient, rows: count)
+        ProjectorKernels.geluGroupBackward(&preGradient, width: outFeatures, groups: groups, meanGradient: hiddenMeanGradient)
+        let kept = 1 / (1 - block.dropoutProbability)
+        var buffer = scratch.take(rows * inFeatures)
+        // n again, for mlp.0's weight gradient.
+        ProjectorKernels.renormalize(cache.normalized, rows: rows, norm: block.norm, mask: cache.mask, kept: kept, into: &buffer)
+        ProjectorKernels.linearParameterGradients(&block.mlpIn, input: buffer, outputGradient: preGradient, rows: rows)
+        // dN = dMean(n)/count broadcast + dPre · W_b.
+        ProjectorKernels.broadcastGroupMeanGradient(inputMeanGradient, width: inFeatures, groups: groups, into: &buffer)
+        ProjectorKernels.linearInputGradient(block.mlpIn, outputGradient: preGradient, rows: rows, into: &buffer, accumulate: true)
+        ProjectorKernels.layerNormParameterGradients(
+            &block.norm, normalizedGradient: buffer, normalized: cache.normalized, rows: rows, mask: cache.mask, kept: kept)
+        scratch.give(buffer)
     }
 
     /// ``forwardMean(_:groups:)`` on prepared groups.
@@ -337,14 +281,14 @@ public struct ProjectorBranch: Sendable {
         var dropout: ProjectorRandom?
         if kind == .token && isTraining && dropoutProbability > 0 {
             precondition(dropoutProbability < 1, "ProjectorBranch: dropout probability must be below 1")
-            dropout = token!.dropoutRandom
-            token!.dropoutRandom.skip(groups.totalRows * inFeatures)
+            dropout = dropoutRandom
+            dropoutRandom.skip(groups.totalRows * inFeatures)
         }
         // A forward pass without its backward pass leaves buffers to recycle.
         if let stale = meanCache {
             scratch.give(stale.derivative)
             scratch.give(stale.normalized)
-            if kind == .mlp || kind == .linear { scratch.give(stale.input) }
+            scratch.give(stale.input)
             meanCache = nil
         }
         // Moved out, so that the pool's arrays stay uniquely held while the (non-mutating)
@@ -366,11 +310,6 @@ public struct ProjectorBranch: Sendable {
         return meanPass(input, groups: groups, dropout: nil, keepCache: false, pool: &pool, mask: &mask).output
     }
 
-    /// An array of `count` floats whose contents the caller overwrites before reading.
-    static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-    }
-
     /// The grouped-mean forward pass; large buffers come from `pool`, and `mask` is reused for
     /// the dropout mask when dropout is on.
     private func meanPass(
@@ -381,41 +320,29 @@ public struct ProjectorBranch: Sendable {
         let count = groups.count
         let rows = groups.totalRows
         let (inWidth, outWidth) = (inFeatures, outFeatures)
-        var output = Self.uninitialized(count * outWidth)
+        var output = ProjectorKernels.uninitialized(count * outWidth)
         var cache = MeanCache(groups: groups)
         guard let source = input.baseAddress else {
             return ([Float](repeating: 0, count: count * outWidth), keepCache ? cache : nil)
         }
-        switch kind {
+        switch layers {
         case .none:
-            output.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: count * outWidth) }
+            output = [Float](repeating: 0, count: count * outWidth)
         case .identity:
-            output.withUnsafeMutableBufferPointer { ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: $0.baseAddress!) }
-        case .linear:
-            var mean = keepCache ? pool.take(count * inWidth) : Self.uninitialized(count * inWidth)
-            mean.withUnsafeMutableBufferPointer { mean in
-                output.withUnsafeMutableBufferPointer { output in
-                    ProjectorKernels.groupMean(input: source, width: inWidth, groups: groups, output: mean.baseAddress!)
-                    ProjectorKernels.linearForward(linear!, input: mean.baseAddress!, rows: count, output: output.baseAddress!)
-                }
-            }
+            ProjectorKernels.groupMean(source, width: inWidth, groups: groups, into: &output)
+        case .linear(let layer):
+            var mean = keepCache ? pool.take(count * inWidth) : ProjectorKernels.uninitialized(count * inWidth)
+            ProjectorKernels.groupMean(source, width: inWidth, groups: groups, into: &mean)
+            ProjectorKernels.linearForward(layer, input: mean, rows: count, into: &output)
             if keepCache { cache.input = mean }
-        case .mlp:
+        case .mlp(let first, let second):
             var gathered = pool.take(rows * inWidth)
             var preActivation = pool.take(rows * outWidth)
-            var hiddenMean = Self.uninitialized(count * outWidth)
-            gathered.withUnsafeMutableBufferPointer { gathered in
-                preActivation.withUnsafeMutableBufferPointer { pre in
-                    hiddenMean.withUnsafeMutableBufferPointer { hiddenMean in
-                        output.withUnsafeMutableBufferPointer { output in
-                            ProjectorKernels.gather(input: source, width: inWidth, groups: groups, output: gathered.baseAddress!)
-                            ProjectorKernels.linearForward(mlpIn!, input: gathered.baseAddress!, rows: rows, output: pre.baseAddress!)
-                            ProjectorKernels.geluGroupMean(preActivation: pre.baseAddress!, width: outWidth, groups: groups, derivative: keepCache, groupMean: hiddenMean.baseAddress!)
-                            ProjectorKernels.linearForward(mlpOut!, input: hiddenMean.baseAddress!, rows: count, output: output.baseAddress!)
-                        }
-                    }
-                }
-            }
+            var hiddenMean = ProjectorKernels.uninitialized(count * outWidth)
+            ProjectorKernels.gather(source, width: inWidth, groups: groups, into: &gathered)
+            ProjectorKernels.linearForward(first, input: gathered, rows: rows, into: &preActivation)
+            ProjectorKernels.geluGroupMean(&preActivation, width: outWidth, groups: groups, keepingDerivative: keepCache, into: &hiddenMean)
+            ProjectorKernels.linearForward(second, input: hiddenMean, rows: count, into: &output)
             if keepCache {
                 cache.input = gathered
                 cache.derivative = preActivation
@@ -424,56 +351,34 @@ public struct ProjectorBranch: Sendable {
                 pool.give(gathered)
                 pool.give(preActivation)
             }
-        case .token:
-            let block = token!
+        case .token(let block):
             var normalized = keepCache ? pool.take(rows * inWidth) : []
             var projected = pool.take(rows * inWidth)
-            var inputMean = Self.uninitialized(count * inWidth)
+            var inputMean = ProjectorKernels.uninitialized(count * inWidth)
             var preActivation = pool.take(rows * outWidth)
-            var hiddenMean = Self.uninitialized(count * outWidth)
+            var hiddenMean = ProjectorKernels.uninitialized(count * outWidth)
             let keepMask = dropout != nil && keepCache
-            if keepMask && mask.count != rows * inWidth {
+            if !keepMask {
+                mask = []
+            } else if mask.count != rows * inWidth {
                 mask = [UInt8](unsafeUninitializedCapacity: rows * inWidth) { _, initialized in initialized = rows * inWidth }
             }
-            normalized.withUnsafeMutableBufferPointer { normalized in
-                projected.withUnsafeMutableBufferPointer { projected in
-                    inputMean.withUnsafeMutableBufferPointer { inputMean in
-                        mask.withUnsafeMutableBufferPointer { maskBuffer in
-                            block.norm.weight.value.withUnsafeBufferPointer { gamma in
-                                block.norm.bias.value.withUnsafeBufferPointer { beta in
-                                    ProjectorKernels.normalizeGroups(
-                                        input: source, width: inWidth, groups: groups, epsilon: block.norm.epsilon,
-                                        weight: gamma.baseAddress!, bias: beta.baseAddress!,
-                                        dropout: dropout, probability: block.dropoutProbability, mask: keepMask ? maskBuffer.baseAddress! : nil,
-                                        normalized: keepCache ? normalized.baseAddress! : nil, output: projected.baseAddress!,
-                                        groupMean: inputMean.baseAddress!)
-                                }
-                            }
-                        }
-                        preActivation.withUnsafeMutableBufferPointer { pre in
-                            hiddenMean.withUnsafeMutableBufferPointer { hiddenMean in
-                                output.withUnsafeMutableBufferPointer { output in
-                                    let output = output.baseAddress!
-                                    ProjectorKernels.linearForward(block.mlpIn, input: projected.baseAddress!, rows: rows, output: pre.baseAddress!)
-                                    ProjectorKernels.geluGroupMean(preActivation: pre.baseAddress!, width: outWidth, groups: groups, derivative: keepCache, groupMean: hiddenMean.baseAddress!)
-                                    ProjectorKernels.linearForward(block.linear, input: inputMean.baseAddress!, rows: count, output: output)
-                                    ProjectorKernels.linearForward(block.mlpOut, input: hiddenMean.baseAddress!, rows: count, output: output, accumulate: true)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            ProjectorKernels.normalizeGroups(
+                source, width: inWidth, groups: groups, norm: block.norm,
+                dropout: dropout, probability: block.dropoutProbability, mask: &mask,
+                normalized: &normalized, output: &projected, groupMean: &inputMean)
+            ProjectorKernels.linearForward(block.mlpIn, input: projected, rows: rows, into: &preActivation)
+            ProjectorKernels.geluGroupMean(&preActivation, width: outWidth, groups: groups, keepingDerivative: keepCache, into: &hiddenMean)
+            ProjectorKernels.linearForward(block.linear, input: inputMean, rows: count, into: &output)
+            ProjectorKernels.linearForward(block.mlpOut, input: hiddenMean, rows: count, into: &output, accumulate: true)
             pool.give(projected)
             if keepCache {
                 cache.normalized = normalized
                 cache.derivative = preActivation
                 cache.inputMean = inputMean
                 cache.hiddenMean = hiddenMean
-                if keepMask {
-                    cache.mask = mask
-                    mask = []
-                }
+                cache.mask = mask
+                mask = []
             } else {
                 pool.give(preActivation)
             }

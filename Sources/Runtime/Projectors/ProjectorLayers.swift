@@ -40,18 +40,7 @@ public struct Linear: Sendable {
     public func forward(_ input: [Float], rows: Int) -> [Float] {
         precondition(input.count == rows * inFeatures, "Linear: expected \(rows)×\(inFeatures) inputs, got \(input.count)")
         var output = [Float](repeating: 0, count: rows * outFeatures)
-        input.withUnsafeBufferPointer { x in
-            weight.value.withUnsafeBufferPointer { w in
-                bias.value.withUnsafeBufferPointer { b in
-                    output.withUnsafeMutableBufferPointer { y in
-                        BLAS.linear(
-                            input: x.baseAddress!, rows: rows, inFeatures: inFeatures,
-                            weight: w.baseAddress!, outFeatures: outFeatures,
-                            bias: b.baseAddress!, output: y.baseAddress!)
-                    }
-                }
-            }
-        }
+        ProjectorKernels.linearForward(self, input: input, rows: rows, into: &output)
         return output
     }
 
@@ -64,28 +53,8 @@ public struct Linear: Sendable {
     public mutating func backward(input: [Float], outputGradient: [Float], rows: Int) -> [Float] {
         precondition(input.count == rows * inFeatures && outputGradient.count == rows * outFeatures, "Linear: backward shape mismatch")
         var inputGradient = [Float](repeating: 0, count: rows * inFeatures)
-        var weightGradient = weight.gradient
-        weight.gradient = []
-        let (inWidth, outWidth) = (inFeatures, outFeatures)
-        outputGradient.withUnsafeBufferPointer { dy in
-            weight.value.withUnsafeBufferPointer { w in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    BLAS.sgemm(
-                        m: rows, n: inWidth, k: outWidth,
-                        a: dy.baseAddress!, lda: outWidth, b: w.baseAddress!, ldb: inWidth,
-                        c: dx.baseAddress!, ldc: inWidth)
-                }
-            }
-            input.withUnsafeBufferPointer { x in
-                weightGradient.withUnsafeMutableBufferPointer { dw in
-                    BLAS.sgemm(
-                        transposeA: true, m: outWidth, n: inWidth, k: rows,
-                        a: dy.baseAddress!, lda: outWidth, b: x.baseAddress!, ldb: inWidth,
-                        beta: 1, c: dw.baseAddress!, ldc: inWidth)
-                }
-            }
-        }
-        weight.gradient = weightGradient
+        ProjectorKernels.linearInputGradient(self, outputGradient: outputGradient, rows: rows, into: &inputGradient)
+        ProjectorKernels.linearWeightGradient(&self, input: input, outputGradient: outputGradient, rows: rows)
         for row in 0..<rows {
             let start = row * outFeatures
             for column in 0..<outFeatures { bias.gradient[column] += outputGradient[start + column] }
