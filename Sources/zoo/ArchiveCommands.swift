@@ -25,10 +25,9 @@ struct PackCommand: ParsableCommand {
         let url = output.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL }
         let packed = try zoo.pack(reference, to: url)
         if outputOptions.json {
-            try Output.json([
-                "pair": packed.entry.reference, "archive": packed.url.path, "bytes": packed.bytes, "sha256": packed.sha256,
-                "checkpoint_digest": packed.manifest.projector.checkpointDigest,
-            ])
+            try Output.json(PackJSON(
+                pair: packed.entry.reference, archive: packed.url.path, bytes: packed.bytes, sha256: packed.sha256,
+                checkpointDigest: packed.manifest.projector.checkpointDigest))
             return
         }
         print("packed \(packed.entry.reference) into \(packed.url.path) (\(Output.bytes(packed.bytes)), sha256 \(packed.sha256))")
@@ -56,12 +55,43 @@ struct ImportCommand: ParsableCommand {
         let zoo = try global.openZoo()
         let imported = try zoo.importArchive(url, as: tag)
         if output.json {
-            var object = ProjectorJSON.object(imported.entry)
-            object["archive"] = url.path
-            object["already_stored"] = imported.alreadyStored
-            try Output.json(object)
+            try Output.json(ImportJSON(projector: ProjectorJSON(imported.entry), archive: url.path, alreadyStored: imported.alreadyStored))
             return
         }
         print("imported \(imported.entry.reference) (checkpoint \(imported.entry.record.checkpointDigest.prefix(12))) from \(url.path)")
+    }
+}
+
+/// JSON shape of `zoo pack`'s result.
+struct PackJSON: Encodable {
+    let pair: String
+    let archive: String
+    let bytes: Int64
+    let sha256: String
+    let checkpointDigest: String
+
+    enum CodingKeys: String, CodingKey {
+        case pair, archive, bytes, sha256
+        case checkpointDigest = "checkpoint_digest"
+    }
+}
+
+/// JSON shape of `zoo import`'s result: the projector object with the archive's path and
+/// whether the checkpoint was already in the store.
+struct ImportJSON: Encodable {
+    let projector: ProjectorJSON
+    let archive: String
+    let alreadyStored: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case archive
+        case alreadyStored = "already_stored"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try projector.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(archive, forKey: .archive)
+        try container.encode(alreadyStored, forKey: .alreadyStored)
     }
 }

@@ -79,14 +79,12 @@ struct BenchEncode: ParsableCommand {
     }
 
     /// The figures every benchmark reports, GEMM share per thread-second.
-    private func common(_ entry: EncoderEntry, _ run: (seconds: Double, gemmSeconds: Double, gemmFlops: Int)) -> [String: Any] {
-        let environment = ProcessInfo.processInfo.environment
-        return [
-            "encoder": entry.name, "batch": batch, "threads": ComputeThreads.count, "seconds": run.seconds,
-            "gemm_share": run.gemmSeconds / (run.seconds * Double(ComputeThreads.count)),
-            "gemm_gflops_per_thread": run.gemmSeconds > 0 ? Double(run.gemmFlops) / run.gemmSeconds / 1e9 : 0,
-            "openblas": BLASInfo.configuration, "openblas_coretype": environment["OPENBLAS_CORETYPE"] ?? NSNull(),
-        ]
+    private func common(_ entry: EncoderEntry, _ run: (seconds: Double, gemmSeconds: Double, gemmFlops: Int), n: Int) -> BenchEncodeJSON {
+        BenchEncodeJSON(
+            encoder: entry.name, batch: batch, threads: ComputeThreads.count, seconds: run.seconds,
+            gemmShare: run.gemmSeconds / (run.seconds * Double(ComputeThreads.count)),
+            gemmGFLOPSPerThread: run.gemmSeconds > 0 ? Double(run.gemmFlops) / run.gemmSeconds / 1e9 : 0,
+            openblas: BLASInfo.configuration, openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], n: n)
     }
 
     private func benchText(_ encoder: any TextEncoder, entry: EncoderEntry) throws {
@@ -104,11 +102,10 @@ struct BenchEncode: ParsableCommand {
             tokenCount = ids.reduce(0) { $0 + $1.count }
         }
         let rate = Double(captions.count) / run.seconds
-        var result = common(entry, run)
-        result["n"] = captions.count
-        result["sentences_per_second"] = rate
-        result["tokens_per_second"] = Double(tokenCount) / run.seconds
-        result["mean_tokens"] = Double(tokenCount) / Double(captions.count)
+        var result = common(entry, run, n: captions.count)
+        result.sentencesPerSecond = rate
+        result.tokensPerSecond = Double(tokenCount) / run.seconds
+        result.meanTokens = Double(tokenCount) / Double(captions.count)
         if output.json {
             try Output.json(result)
         } else {
@@ -116,7 +113,7 @@ struct BenchEncode: ParsableCommand {
                          entry.name, captions.count, Double(tokenCount) / Double(captions.count), batch,
                          ComputeThreads.count, rate, `repeat`, run.seconds))
             print(String(format: "GEMM: %.0f%% of thread time, %.1f GFLOP/s per calling thread",
-                         100 * (result["gemm_share"] as! Double), result["gemm_gflops_per_thread"] as! Double))
+                         100 * result.gemmShare, result.gemmGFLOPSPerThread))
             print("OpenBLAS: \(BLASInfo.configuration)")
         }
     }
@@ -137,30 +134,69 @@ struct BenchEncode: ParsableCommand {
         let batches = max(1, n / batch)
         _ = try encoder.encode(pixels: pixels)  // warm-up
         let modelRun = try timed { for _ in 0..<batches { _ = try encoder.encode(pixels: pixels) } }
-        var result = common(entry, modelRun)
-        result["n"] = batches * batch
-        result["images_per_second_model_only"] = Double(batches * batch) / modelRun.seconds
-        result["image_size"] = Array(pixels.shape.dropFirst())
+        var result = common(entry, modelRun, n: batches * batch)
+        let modelOnly = Double(batches * batch) / modelRun.seconds
+        result.imagesPerSecondModelOnly = modelOnly
+        result.imageSize = Array(pixels.shape.dropFirst())
         if let preprocessor, !cycle.isEmpty {
             let fullRun = try timed {
                 let loader = ImageBatchLoader(urls: cycle, preprocessor: preprocessor, batchSize: batch)
                 while let next = try loader.next() { _ = try encoder.encode(pixels: next.pixels) }
             }
-            result["images_per_second_with_preprocessing"] = Double(cycle.count) / fullRun.seconds
+            result.imagesPerSecondWithPreprocessing = Double(cycle.count) / fullRun.seconds
         }
         if output.json {
             try Output.json(result)
         } else {
             print(String(format: "%@: batch %d of %@, %d threads: %.1f images/s model only",
                          entry.name, batch, "\(Array(pixels.shape.dropFirst()))", ComputeThreads.count,
-                         result["images_per_second_model_only"] as! Double))
-            if let full = result["images_per_second_with_preprocessing"] as? Double {
+                         modelOnly))
+            if let full = result.imagesPerSecondWithPreprocessing {
                 print(String(format: "with decoding and preprocessing (%d files): %.1f images/s", urls.count, full))
             }
             print(String(format: "GEMM: %.0f%% of thread time, %.1f GFLOP/s per calling thread",
-                         100 * (result["gemm_share"] as! Double), result["gemm_gflops_per_thread"] as! Double))
+                         100 * result.gemmShare, result.gemmGFLOPSPerThread))
             print("OpenBLAS: \(BLASInfo.configuration)")
         }
+    }
+}
+
+/// JSON shape of `zoo bench encode`: the figures of every run, then those of a text encoder
+/// (sentences, tokens) or of a vision encoder (images; with preprocessing only when images
+/// were given). The other modality's keys are left out.
+struct BenchEncodeJSON: Encodable {
+    let encoder: String
+    let batch: Int
+    let threads: Int
+    /// Wall time of the best timed pass.
+    let seconds: Double
+    /// Share of the thread time spent in GEMM.
+    let gemmShare: Double
+    let gemmGFLOPSPerThread: Double
+    let openblas: String
+    /// `OPENBLAS_CORETYPE` from the environment; null when unset.
+    @NullWhenNil var openblasCoretype: String?
+    /// Captions or images per timed pass.
+    let n: Int
+    var sentencesPerSecond: Double?
+    var tokensPerSecond: Double?
+    var meanTokens: Double?
+    var imagesPerSecondModelOnly: Double?
+    /// [3, H, W] of the encoded pixels.
+    var imageSize: [Int]?
+    var imagesPerSecondWithPreprocessing: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case encoder, batch, threads, seconds, openblas, n
+        case gemmShare = "gemm_share"
+        case gemmGFLOPSPerThread = "gemm_gflops_per_thread"
+        case openblasCoretype = "openblas_coretype"
+        case sentencesPerSecond = "sentences_per_second"
+        case tokensPerSecond = "tokens_per_second"
+        case meanTokens = "mean_tokens"
+        case imagesPerSecondModelOnly = "images_per_second_model_only"
+        case imageSize = "image_size"
+        case imagesPerSecondWithPreprocessing = "images_per_second_with_preprocessing"
     }
 }
 
@@ -201,12 +237,24 @@ struct BenchGEMM: ParsableCommand {
         }
         let gflops = 2.0 * Double(m) * Double(n) * Double(k) / best / 1e9
         if output.json {
-            try Output.json(["m": m, "n": n, "k": k, "threads": ComputeThreads.count, "seconds": best,
-                             "gflops": gflops, "openblas": BLASInfo.configuration])
+            try Output.json(BenchGEMMJSON(m: m, n: n, k: k, threads: ComputeThreads.count, seconds: best,
+                                          gflops: gflops, openblas: BLASInfo.configuration))
         } else {
             print(String(format: "SGEMM %dx%dx%d, %d threads: %.1f GFLOP/s (best of %d, %.2f ms)",
                          m, n, k, ComputeThreads.count, gflops, `repeat`, best * 1e3))
             print("OpenBLAS: \(BLASInfo.configuration)")
         }
     }
+}
+
+/// JSON shape of `zoo bench gemm`.
+struct BenchGEMMJSON: Encodable {
+    let m: Int
+    let n: Int
+    let k: Int
+    let threads: Int
+    /// The best time of one SGEMM.
+    let seconds: Double
+    let gflops: Double
+    let openblas: String
 }

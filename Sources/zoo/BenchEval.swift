@@ -56,13 +56,11 @@ struct BenchEval: ParsableCommand {
         let flops = 2.0 * Double(images) * Double(classes) * Double(dim)
         let peak = Self.peakGFLOPS()
         let gflops = flops / best / 1e9
-        let result: [String: Any] = [
-            "images": images, "classes": classes, "dim": dim, "threads": ComputeThreads.count,
-            "seconds": best, "gemm_seconds": gemmSeconds, "pairs_per_second": Double(images) * Double(classes) / best,
-            "gflops": gflops, "peak_gflops": peak, "fraction_of_peak": gflops / peak,
-        ]
         if output.json {
-            try Output.json(result)
+            try Output.json(BenchEvalJSON(
+                images: images, classes: classes, dim: dim, threads: ComputeThreads.count,
+                seconds: best, gemmSeconds: gemmSeconds, pairsPerSecond: Double(images) * Double(classes) / best,
+                gflops: gflops, peakGFLOPS: peak, fractionOfPeak: gflops / peak))
         } else {
             print(String(format: "scoring %d images × %d classes (dim %d, %d threads): %.3f s, %.2e image-class scores/s, %.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s SGEMM peak (GEMM %.0f%% of the time)",
                          images, classes, dim, ComputeThreads.count, best, Double(images) * Double(classes) / best, gflops,
@@ -90,5 +88,31 @@ struct BenchEval: ParsableCommand {
             if index > 0 { best = min(best, seconds) }
         }
         return 2.0 * Double(m) * Double(n) * Double(k) / best / 1e9
+    }
+}
+
+/// JSON shape of `zoo bench eval`.
+struct BenchEvalJSON: Encodable {
+    let images: Int
+    let classes: Int
+    let dim: Int
+    let threads: Int
+    /// The best scoring time.
+    let seconds: Double
+    /// GEMM time within that run.
+    let gemmSeconds: Double
+    /// Image-class scores per second.
+    let pairsPerSecond: Double
+    let gflops: Double
+    /// The measured SGEMM peak.
+    let peakGFLOPS: Double
+    let fractionOfPeak: Double
+
+    enum CodingKeys: String, CodingKey {
+        case images, classes, dim, threads, seconds, gflops
+        case gemmSeconds = "gemm_seconds"
+        case pairsPerSecond = "pairs_per_second"
+        case peakGFLOPS = "peak_gflops"
+        case fractionOfPeak = "fraction_of_peak"
     }
 }

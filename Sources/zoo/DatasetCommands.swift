@@ -107,7 +107,7 @@ struct DatasetAdd: ParsableCommand {
                        split: split, options: try options.jsonText()),
             replace: replace)
         if output.json {
-            try Output.json(DatasetJSON.object(record, reader: reader))
+            try Output.json(DatasetJSON(record, reader: reader))
         } else {
             let classes = reader.classNames.map { ", \($0.count) classes" } ?? ""
             print("registered \(chosenTask.rawValue) dataset '\(record.name)' (\(format.rawValue) at \(spec.path)\(classes))")
@@ -126,7 +126,7 @@ struct DatasetList: ParsableCommand {
         let zoo = try global.openZoo()
         let records = try zoo.catalog.datasets()
         if output.json {
-            try Output.json(records.map { DatasetJSON.object($0, reader: nil) })
+            try Output.json(records.map { DatasetJSON($0, reader: nil) })
             return
         }
         if records.isEmpty {
@@ -163,7 +163,7 @@ struct DatasetShow: ParsableCommand {
             record = try zoo.catalog.dataset(named: name)
         }
         if output.json {
-            try Output.json(DatasetJSON.object(record, reader: reader))
+            try Output.json(DatasetJSON(record, reader: reader))
             return
         }
         let options = DatasetOptions.parse(record.options)
@@ -200,20 +200,60 @@ struct DatasetRemove: ParsableCommand {
     }
 }
 
-/// JSON shape of a dataset (docs/CLI.md).
-enum DatasetJSON {
-    static func object(_ record: DatasetRecord, reader: (any DatasetReader)?) -> [String: Any] {
-        var object: [String: Any] = [
-            "name": record.name, "path": record.path, "format": record.format, "task": record.task,
-            "split": record.split ?? NSNull(), "options": Output.embedded(record.options),
-            "items": record.itemCount ?? NSNull(), "ids_digest": record.idsDigest ?? NSNull(),
-            "created_at": Output.date(record.createdAt),
-        ]
-        if let reader {
-            object["classnames"] = reader.classNames ?? NSNull()
-            object["templates"] = reader.templates ?? NSNull()
+/// JSON shape of a dataset (docs/CLI.md). `classnames` and `templates` are there only when
+/// the dataset was opened (add, show), null when it has none.
+struct DatasetJSON: Encodable {
+    /// What the opened dataset holds besides the catalog record.
+    struct Contents {
+        let classNames: [String]?
+        let templates: [String]?
+    }
+
+    let name: String
+    let path: String
+    let format: String
+    let task: String
+    let split: String?
+    let options: JSONValue
+    let items: Int?
+    let idsDigest: String?
+    let createdAt: String
+    let contents: Contents?
+
+    enum CodingKeys: String, CodingKey {
+        case name, path, format, task, split, options, items, classnames, templates
+        case idsDigest = "ids_digest"
+        case createdAt = "created_at"
+    }
+
+    init(_ record: DatasetRecord, reader: (any DatasetReader)?) {
+        name = record.name
+        path = record.path
+        format = record.format
+        task = record.task
+        split = record.split
+        options = JSONValue(parsing: record.options)
+        items = record.itemCount
+        idsDigest = record.idsDigest
+        createdAt = Output.date(record.createdAt)
+        contents = reader.map { Contents(classNames: $0.classNames, templates: $0.templates) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(path, forKey: .path)
+        try container.encode(format, forKey: .format)
+        try container.encode(task, forKey: .task)
+        try container.encode(split, forKey: .split)
+        try container.encode(options, forKey: .options)
+        try container.encode(items, forKey: .items)
+        try container.encode(idsDigest, forKey: .idsDigest)
+        try container.encode(createdAt, forKey: .createdAt)
+        if let contents {
+            try container.encode(contents.classNames, forKey: .classnames)
+            try container.encode(contents.templates, forKey: .templates)
         }
-        return object
     }
 }
 

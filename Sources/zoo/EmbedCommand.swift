@@ -64,12 +64,25 @@ struct EmbedCommand: ParsableCommand {
             (cache, encoded) = try Embedding.texts(zoo: zoo, encoder: entry, texts: texts, settings: settings, label: "'\(record.name)'")
         }
         if output.json {
-            try Output.json([
-                "encoder": entry.name, "dataset": record.name, "cache": cache.folder.path, "cached": cache.count,
-                "encoded": encoded, "tokens": cache.layout.tokens, "dtype": cache.layout.dtype.rawValue,
-            ] as [String: Any])
+            try Output.json(EmbedJSON(
+                encoder: entry.name, dataset: record.name, cache: cache.folder.path, cached: cache.count,
+                encoded: encoded, tokens: cache.layout.tokens, dtype: cache.layout.dtype.rawValue))
         } else {
             print("\(entry.name) × \(record.name): \(cache.count) embeddings cached in \(cache.folder.path) (\(encoded) computed now)")
         }
     }
+}
+
+/// JSON shape of `zoo embed`'s result.
+struct EmbedJSON: Encodable {
+    let encoder: String
+    let dataset: String
+    /// The cache folder.
+    let cache: String
+    /// Embeddings in the cache now.
+    let cached: Int
+    /// Embeddings computed by this run.
+    let encoded: Int
+    let tokens: Bool
+    let dtype: String
 }

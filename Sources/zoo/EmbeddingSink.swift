@@ -18,6 +18,21 @@ struct EmbeddingSink {
     private var ids: [String] = []
     private var pending = ""
 
+    /// One JSON line: the row's id, its pooled embedding and, with tokens, its token states.
+    /// Values are widened to `Double` before printing, as the line format has always shown them.
+    struct Line: Encodable {
+        let id: String
+        let embedding: [Double]
+        var tokens: [[Double]]?
+    }
+
+    /// Writes a line compactly, keys sorted.
+    private let lineEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     init(width: Int, withTokens: Bool, output: String?, writesMask: Bool) {
         self.width = width
         self.withTokens = withTokens
@@ -36,13 +51,12 @@ struct EmbeddingSink {
             }
             return
         }
-        var object: [String: Any] = ["id": id, "embedding": embedding.map(Double.init)]
+        var line = Line(id: id, embedding: embedding.map(Double.init))
         if withTokens {
             let base = tokens.startIndex
-            object["tokens"] = (0..<count).map { t in tokens[base + t * width..<base + (t + 1) * width].map(Double.init) }
+            line.tokens = (0..<count).map { t in tokens[base + t * width..<base + (t + 1) * width].map(Double.init) }
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
-        pending += String(decoding: data, as: UTF8.self) + "\n"
+        pending += String(decoding: try lineEncoder.encode(line), as: UTF8.self) + "\n"
     }
 
     /// Writes the JSON lines gathered since the last flush.

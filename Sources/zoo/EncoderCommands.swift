@@ -60,7 +60,7 @@ struct EncoderAdd: ParsableCommand {
         request.replace = replace
         let entry = try EncoderRegistration.add(request, zoo: try global.openZoo())
         if output.json {
-            try Output.json(EncoderJSON.object(entry))
+            try Output.json(EncoderJSON(entry))
         } else {
             print("registered \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(entry.record.backend), \(entry.checkpoint.fileListCount) files, \(Output.bytes(entry.checkpoint.totalBytes)), checkpoint \(entry.checkpoint.digest.prefix(12)))")
         }
@@ -86,7 +86,7 @@ struct EncoderList: ParsableCommand {
         let zoo = try global.openZoo()
         let entries = try zoo.catalog.encoders(matching: pattern.map(Glob.init), modality: modality)
         if output.json {
-            try Output.json(entries.map(EncoderJSON.object))
+            try Output.json(entries.map(EncoderJSON.init))
             return
         }
         if entries.isEmpty {
@@ -118,7 +118,7 @@ struct EncoderShow: ParsableCommand {
         let zoo = try global.openZoo()
         let entry = try zoo.catalog.encoder(named: name)
         if output.json {
-            try Output.json(EncoderJSON.object(entry))
+            try Output.json(EncoderJSON(entry))
             return
         }
         let record = entry.record
@@ -161,29 +161,64 @@ struct EncoderRemove: ParsableCommand {
 }
 
 /// JSON shape of an encoder (docs/CLI.md).
-enum EncoderJSON {
-    static func object(_ entry: EncoderEntry) -> [String: Any] {
+struct EncoderJSON: Encodable {
+    /// One stored file of the checkpoint.
+    struct File: Encodable {
+        let path: String
+        let bytes: Int64
+        let sha256: String
+    }
+
+    /// The checkpoint the encoder's files are stored under.
+    struct Checkpoint: Encodable {
+        let digest: String
+        let totalBytes: Int64
+        let format: String
+        let files: [File]
+
+        enum CodingKeys: String, CodingKey {
+            case digest, format, files
+            case totalBytes = "total_bytes"
+        }
+    }
+
+    let name: String
+    let aliases: [String]
+    let modality: String
+    let backend: String
+    @NullWhenNil var pooledWidth: Int?
+    @NullWhenNil var tokenWidth: Int?
+    @NullWhenNil var source: String?
+    @NullWhenNil var license: String?
+    let config: JSONValue
+    let preprocessing: JSONValue
+    let checkpoint: Checkpoint
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, aliases, modality, backend, source, license, config, preprocessing, checkpoint
+        case pooledWidth = "pooled_width"
+        case tokenWidth = "token_width"
+        case createdAt = "created_at"
+    }
+
+    init(_ entry: EncoderEntry) {
         let record = entry.record
         let files = (try? entry.checkpoint.fileList()) ?? []
-        return [
-            "name": record.name,
-            "aliases": entry.aliases,
-            "modality": record.modality.rawValue,
-            "backend": record.backend,
-            "pooled_width": record.pooledWidth as Any? ?? NSNull(),
-            "token_width": record.tokenWidth as Any? ?? NSNull(),
-            "source": record.source as Any? ?? NSNull(),
-            "license": record.license as Any? ?? NSNull(),
-            "config": Output.embedded(record.config),
-            "preprocessing": Output.embedded(record.preprocessing),
-            "checkpoint": [
-                "digest": entry.checkpoint.digest,
-                "total_bytes": entry.checkpoint.totalBytes,
-                "format": entry.checkpoint.format,
-                "files": files.map { ["path": $0.path, "bytes": $0.bytes, "sha256": $0.sha256] as [String: Any] },
-            ] as [String: Any],
-            "created_at": Output.date(record.createdAt),
-        ]
+        name = record.name
+        aliases = entry.aliases
+        modality = record.modality.rawValue
+        backend = record.backend
+        pooledWidth = record.pooledWidth
+        tokenWidth = record.tokenWidth
+        source = record.source
+        license = record.license
+        config = JSONValue(parsing: record.config)
+        preprocessing = JSONValue(parsing: record.preprocessing)
+        checkpoint = Checkpoint(
+            digest: entry.checkpoint.digest, totalBytes: entry.checkpoint.totalBytes, format: entry.checkpoint.format,
+            files: files.map { File(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) })
+        createdAt = Output.date(record.createdAt)
     }
 }
 

@@ -107,7 +107,7 @@ struct ScoreCommand: ParsableCommand {
             throw ZooError(.data, "\(path): \(error.description)")
         }
         if output.json {
-            try Output.json(["task": kind == .classification ? "zeroshot_classification" : "zeroshot_retrieval", "metrics": metrics] as [String: Any])
+            try Output.json(ScoreJSON(task: kind == .classification ? "zeroshot_classification" : "zeroshot_retrieval", metrics: metrics))
         } else {
             Output.table(["METRIC", "VALUE"], metrics.keys.sorted().map { [$0, String(format: "%.4f", metrics[$0]!)] })
         }
@@ -117,15 +117,20 @@ struct ScoreCommand: ParsableCommand {
         guard file.contains(name) else { throw ZooError(.data, "'\(file.fileName)' has no tensor '\(name)'") }
         let info = try file.info(name)
         guard info.shape.count == 2 else { throw ZooError(.data, "'\(name)' in '\(file.fileName)' must be 2-D [rows, width], is \(info.shape)") }
-        do { return EmbeddingMatrix(values: try file.floats(name), rows: info.shape[0], width: info.shape[1]) } catch {
-            throw ZooError(.data, "\(error)")
-        }
+        return EmbeddingMatrix(values: try file.floats(name), rows: info.shape[0], width: info.shape[1])
     }
 
     private func indices(_ file: SafeTensorsFile, _ name: String) throws -> [Int] {
         guard file.contains(name) else { throw ZooError(.data, "'\(file.fileName)' has no tensor '\(name)'") }
-        do { return try file.int64s(name).map { Int(clamping: $0) } } catch { throw ZooError(.data, "\(error)") }
+        return try file.int64s(name).map { Int(clamping: $0) }
     }
+}
+
+/// JSON shape of `zoo score`'s result.
+struct ScoreJSON: Encodable {
+    /// `zeroshot_classification` or `zeroshot_retrieval`, as CLIP_benchmark names the tasks.
+    let task: String
+    let metrics: [String: Double]
 }
 
 /// `zoo results [PAIR] [DATASET]`: the leaderboard.
@@ -180,7 +185,7 @@ struct ResultsCommand: ParsableCommand {
         let datasets = Array(Set(rows.map(\.dataset))).sorted()
         let pairs = Array(Set(rows.map(\.pair))).sorted()
         let headline: [String: String] = Dictionary(uniqueKeysWithValues: rows.map { entry in
-            let metrics = (Output.embedded(entry.record.metrics) as? [String: Double]) ?? [:]
+            let metrics = JSONValue(parsing: entry.record.metrics).numbersValue ?? [:]
             let key = entry.record.task == DatasetTask.classification.rawValue ? "acc1" : "image_retrieval_recall@1"
             return (entry.pair + "\u{0}" + entry.dataset, metrics[key].map { String(format: "%.2f", $0 * 100) } ?? "-")
         })

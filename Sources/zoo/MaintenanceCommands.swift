@@ -18,11 +18,7 @@ struct VerifyCommand: ParsableCommand {
         let zoo = try global.openZoo()
         let report = try zoo.verify()
         if output.json {
-            try Output.json([
-                "ok": report.ok, "checked": report.checked, "missing": report.missing,
-                "corrupt": report.corrupt.map { ["file": $0.file, "reason": $0.reason] },
-                "orphaned": report.orphaned,
-            ] as [String: Any])
+            try Output.json(VerifyJSON(report))
         } else {
             print("checked \(report.checked) checkpoint(s): \(report.missing.count) missing, \(report.corrupt.count) corrupt, \(report.orphaned.count) orphaned")
             for file in report.missing { print("missing   \(file)") }
@@ -45,7 +41,7 @@ struct GCCommand: ParsableCommand {
         let zoo = try global.openZoo()
         let removed = try zoo.collectGarbage()
         if output.json {
-            try Output.json(["removed": removed])
+            try Output.json(GCJSON(removed: removed))
         } else {
             print("removed \(removed.count) item(s)")
             for name in removed { print("  \(name)") }
@@ -68,20 +64,19 @@ struct BackendList: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        var rows: [[String: Any]] = EncoderBackends.all.map {
-            ["id": $0.id, "modality": $0.modality.rawValue, "model_types": $0.modelTypes, "summary": $0.summary, "kind": "built-in"]
+        var rows = EncoderBackends.all.map {
+            BackendJSON(id: $0.id, kind: "built-in", modality: $0.modality.rawValue, modelTypes: $0.modelTypes, summary: $0.summary)
         }
         let zoo = try global.openZoo()
         for plugin in try zoo.catalog.plugins() {
-            rows.append(["id": "plugin:\(plugin.name)", "modality": plugin.modality.rawValue, "model_types": [String](),
-                         "summary": plugin.summary, "kind": "plugin"])
+            rows.append(BackendJSON(id: "plugin:\(plugin.name)", kind: "plugin", modality: plugin.modality.rawValue, modelTypes: [],
+                                    summary: plugin.summary))
         }
         if output.json {
             try Output.json(rows)
         } else {
             Output.table(["ID", "KIND", "MODALITY", "MODEL TYPES", "SUMMARY"], rows.map {
-                ["\($0["id"]!)", "\($0["kind"]!)", "\($0["modality"]!)", ($0["model_types"] as! [String]).joined(separator: ","),
-                 "\($0["summary"]!)"]
+                [$0.id, $0.kind, $0.modality, $0.modelTypes.joined(separator: ","), $0.summary]
             })
         }
     }
@@ -111,17 +106,73 @@ struct VersionCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let info: [String: Any] = [
-            "zoo": ZooVersion.current,
-            "schema": Catalog.knownMigrations.last ?? "",
-            "openblas": BLASInfo.configuration,
-            "libarchive": ZooVersion.libarchive,
-            "kernels": "\(KernelPath.name(lanes: KernelPath.lanes)) (\(KernelPath.lanes) lanes; this CPU runs \(KernelPath.supported.map(String.init).joined(separator: ", ")))",
-        ]
+        let info = VersionJSON(
+            zoo: ZooVersion.current,
+            schema: Catalog.knownMigrations.last ?? "",
+            openblas: BLASInfo.configuration,
+            libarchive: ZooVersion.libarchive,
+            kernels: "\(KernelPath.name(lanes: KernelPath.lanes)) (\(KernelPath.lanes) lanes; this CPU runs \(KernelPath.supported.map(String.init).joined(separator: ", ")))")
         if output.json {
             try Output.json(info)
         } else {
-            Output.table(["COMPONENT", "VERSION"], info.keys.sorted().map { [$0, "\(info[$0]!)"] })
+            Output.table(["COMPONENT", "VERSION"], info.rows)
         }
+    }
+}
+
+/// JSON shape of `zoo verify`'s report.
+struct VerifyJSON: Encodable {
+    /// A stored file whose content differs from the catalog.
+    struct Corruption: Encodable {
+        let file: String
+        let reason: String
+    }
+
+    let ok: Bool
+    let checked: Int
+    let missing: [String]
+    let corrupt: [Corruption]
+    let orphaned: [String]
+
+    init(_ report: VerifyReport) {
+        ok = report.ok
+        checked = report.checked
+        missing = report.missing
+        corrupt = report.corrupt.map { Corruption(file: $0.file, reason: $0.reason) }
+        orphaned = report.orphaned
+    }
+}
+
+/// JSON shape of `zoo gc`'s result: the store entries it removed.
+struct GCJSON: Encodable {
+    let removed: [String]
+}
+
+/// JSON shape of one encoder backend in `zoo backend list`.
+struct BackendJSON: Encodable {
+    let id: String
+    /// `built-in` or `plugin`.
+    let kind: String
+    let modality: String
+    let modelTypes: [String]
+    let summary: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, modality, summary
+        case modelTypes = "model_types"
+    }
+}
+
+/// JSON shape of `zoo version`.
+struct VersionJSON: Encodable {
+    let zoo: String
+    let schema: String
+    let openblas: String
+    let libarchive: String
+    let kernels: String
+
+    /// The components and their versions, by component name (the table of `zoo version`).
+    var rows: [[String]] {
+        [["kernels", kernels], ["libarchive", libarchive], ["openblas", openblas], ["schema", schema], ["zoo", zoo]]
     }
 }

@@ -15,12 +15,6 @@ enum Output {
         }
     }
 
-    /// Prints a JSON value (dictionaries, arrays, strings, numbers, NSNull) with sorted keys.
-    static func json(_ value: Any) throws {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
-    }
-
     /// Prints an `Encodable` value as JSON, keys sorted, pretty-printed.
     static func json<Value: Encodable>(_ value: Value) throws {
         print(String(decoding: try jsonData(value), as: UTF8.self))
@@ -47,11 +41,5 @@ enum Output {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
-    }
-
-    /// Parses JSON text into a value for embedding in JSON output; NSNull when absent or invalid.
-    static func embedded(_ text: String?) -> Any {
-        guard let text, let value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return NSNull() }
-        return value
     }
 }

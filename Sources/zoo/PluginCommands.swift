@@ -42,7 +42,7 @@ struct PluginAdd: ParsableCommand {
                       summary: library.summary, path: absolute, sha256: hash, abiVersion: library.abiVersion),
             replace: replace)
         if output.json {
-            try Output.json(PluginJSON.object(record, status: .ok))
+            try Output.json(PluginJSON(record, status: .ok))
         } else {
             print("registered \(record.modality.rawValue) plugin '\(record.name)' (backend \(library.backendID), ABI \(record.abiVersion), sha256 \(record.sha256.prefix(12))) from \(record.path)")
         }
@@ -63,7 +63,7 @@ struct PluginList: ParsableCommand {
         let records = try zoo.catalog.plugins()
         let rows = records.map { ($0, PluginFile.status(of: $0)) }
         if output.json {
-            try Output.json(rows.map { PluginJSON.object($0.0, status: $0.1) })
+            try Output.json(rows.map { PluginJSON($0.0, status: $0.1) })
             return
         }
         if records.isEmpty {
@@ -97,18 +97,32 @@ struct PluginRemove: ParsableCommand {
 }
 
 /// JSON shape of a plugin (docs/PLUGINS.md).
-enum PluginJSON {
-    static func object(_ record: PluginRecord, status: PluginFileStatus) -> [String: Any] {
-        [
-            "name": record.name,
-            "backend": "plugin:\(record.name)",
-            "modality": record.modality.rawValue,
-            "summary": record.summary,
-            "path": record.path,
-            "sha256": record.sha256,
-            "abi_version": record.abiVersion,
-            "status": status.rawValue,
-            "created_at": Output.date(record.createdAt),
-        ]
+struct PluginJSON: Encodable {
+    let name: String
+    let backend: String
+    let modality: String
+    let summary: String
+    let path: String
+    let sha256: String
+    let abiVersion: Int
+    let status: String
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, backend, modality, summary, path, sha256, status
+        case abiVersion = "abi_version"
+        case createdAt = "created_at"
+    }
+
+    init(_ record: PluginRecord, status: PluginFileStatus) {
+        name = record.name
+        backend = "plugin:\(record.name)"
+        modality = record.modality.rawValue
+        summary = record.summary
+        path = record.path
+        sha256 = record.sha256
+        abiVersion = record.abiVersion
+        self.status = status.rawValue
+        createdAt = Output.date(record.createdAt)
     }
 }

@@ -26,7 +26,7 @@ struct ProjectorList: ParsableCommand {
         let zoo = try global.openZoo()
         let entries = try zoo.catalog.projectors(for: try pair.map(PairReference.init(parsing:)))
         if output.json {
-            try Output.json(entries.map(ProjectorJSON.object))
+            try Output.json(entries.map(ProjectorJSON.init))
             return
         }
         if entries.isEmpty {
@@ -36,13 +36,13 @@ struct ProjectorList: ParsableCommand {
         Output.table(
             ["PAIR", "KIND", "WIDTH", "FINAL LOSS", "DATA", "CHECKPOINT", "CREATED"],
             entries.map { entry in
-                let architecture = Output.embedded(entry.record.architecture) as? [String: Any]
-                let data = Output.embedded(entry.record.dataSummary) as? [String: Any]
+                let architecture = JSONValue(parsing: entry.record.architecture)
+                let data = JSONValue(parsing: entry.record.dataSummary)
                 return [
-                    entry.reference, architecture?["input"] as? String ?? "?",
-                    (architecture?["outputWidth"] as? Int).map(String.init) ?? "?",
+                    entry.reference, architecture["input"]?.stringValue ?? "?",
+                    architecture["outputWidth"]?.intValue.map(String.init) ?? "?",
                     entry.record.finalLoss.map { String(format: "%.4f", $0) } ?? "-",
-                    data?["dataset"] as? String ?? "-", String(entry.record.checkpointDigest.prefix(12)),
+                    data["dataset"]?.stringValue ?? "-", String(entry.record.checkpointDigest.prefix(12)),
                     Output.date(entry.record.createdAt),
                 ]
             })
@@ -65,7 +65,7 @@ struct ProjectorShow: ParsableCommand {
         let zoo = try global.openZoo()
         let entry = try zoo.catalog.projectorEntry(for: try PairReference(parsing: pair))
         if output.json {
-            try Output.json(ProjectorJSON.object(entry))
+            try Output.json(ProjectorJSON(entry))
             return
         }
         let record = entry.record
@@ -75,8 +75,8 @@ struct ProjectorShow: ParsableCommand {
             ["final loss", record.finalLoss.map { String(format: "%.6f", $0) } ?? "-"],
             ["created", Output.date(record.createdAt)],
         ]
-        if let history = Output.embedded(record.history) as? [[String: Any]], !history.isEmpty {
-            let losses = history.compactMap { $0["loss"] as? Double }.map { String(format: "%.4f", $0) }
+        if let history = JSONValue(parsing: record.history).objectsValue, !history.isEmpty {
+            let losses = history.compactMap { $0["loss"]?.doubleValue }.map { String(format: "%.4f", $0) }
             rows.append(["loss by epoch", losses.joined(separator: " ")])
         }
         Output.table(["FIELD", "VALUE"], rows)
@@ -105,18 +105,40 @@ struct ProjectorRemove: ParsableCommand {
 }
 
 /// JSON shape of a projector (docs/CLI.md).
-enum ProjectorJSON {
-    static func object(_ entry: ProjectorEntry) -> [String: Any] {
+struct ProjectorJSON: Encodable {
+    let pair: String
+    let vision: String
+    let text: String
+    let tag: String
+    let checkpointDigest: String
+    let architecture: JSONValue
+    let trainingConfig: JSONValue
+    let dataSummary: JSONValue
+    @NullWhenNil var finalLoss: Double?
+    let history: JSONValue
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case pair, vision, text, tag, architecture, history
+        case checkpointDigest = "checkpoint_digest"
+        case trainingConfig = "training_config"
+        case dataSummary = "data_summary"
+        case finalLoss = "final_loss"
+        case createdAt = "created_at"
+    }
+
+    init(_ entry: ProjectorEntry) {
         let record = entry.record
-        return [
-            "pair": entry.reference, "vision": entry.visionName, "text": entry.textName, "tag": record.tag,
-            "checkpoint_digest": record.checkpointDigest,
-            "architecture": Output.embedded(record.architecture),
-            "training_config": Output.embedded(record.trainingConfig),
-            "data_summary": Output.embedded(record.dataSummary),
-            "final_loss": record.finalLoss ?? NSNull(),
-            "history": Output.embedded(record.history),
-            "created_at": Output.date(record.createdAt),
-        ]
+        pair = entry.reference
+        vision = entry.visionName
+        text = entry.textName
+        tag = record.tag
+        checkpointDigest = record.checkpointDigest
+        architecture = JSONValue(parsing: record.architecture)
+        trainingConfig = JSONValue(parsing: record.trainingConfig)
+        dataSummary = JSONValue(parsing: record.dataSummary)
+        finalLoss = record.finalLoss
+        history = JSONValue(parsing: record.history)
+        createdAt = Output.date(record.createdAt)
     }
 }

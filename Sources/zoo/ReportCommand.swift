@@ -39,11 +39,11 @@ struct ReportCommand: ParsableCommand {
         projectors.sort { $0.reference < $1.reference }
         let included = Set(projectors.map(\.reference))
         let curves = projectors.map { entry -> ReportInput.Curve in
-            let history = (Output.embedded(entry.record.history) as? [[String: Any]]) ?? []
+            let history = JSONValue(parsing: entry.record.history).objectsValue ?? []
             return ReportInput.Curve(
-                pair: entry.reference, loss: history.map { ($0["loss"] as? Double) ?? .nan },
-                temperature: history.map { ($0["temperature"] as? Double) ?? .nan },
-                learningRate: history.map { ($0["lr"] as? Double) ?? .nan })
+                pair: entry.reference, loss: history.map { $0["loss"]?.doubleValue ?? .nan },
+                temperature: history.map { $0["temperature"]?.doubleValue ?? .nan },
+                learningRate: history.map { $0["lr"]?.doubleValue ?? .nan })
         }
         var latest: [String: EvaluationEntry] = [:]
         for evaluation in try zoo.catalog.evaluations() where included.contains(evaluation.pair) {
@@ -51,9 +51,10 @@ struct ReportCommand: ParsableCommand {
         }
         let evaluations = latest.values.sorted { ($0.pair, $0.dataset) < ($1.pair, $1.dataset) }
         let details = evaluations.compactMap { evaluation -> ReportInput.ClassificationDetail? in
-            guard let object = Output.embedded(evaluation.record.details) as? [String: Any],
-                  let names = object["class_names"] as? [String], let recall = object["per_class_recall"] as? [Double],
-                  let confusion = object["confusion"] as? [[Int]]
+            let object = JSONValue(parsing: evaluation.record.details)
+            guard let names = object["class_names"]?.arrayValue?.all(\.stringValue),
+                  let recall = object["per_class_recall"]?.arrayValue?.all(\.doubleValue),
+                  let confusion = object["confusion"]?.arrayValue?.all({ $0.arrayValue?.all(\.intValue) })
             else { return nil }
             return ReportInput.ClassificationDetail(pair: evaluation.pair, dataset: evaluation.dataset, classNames: names, perClassRecall: recall, confusion: confusion)
         }
@@ -62,7 +63,7 @@ struct ReportCommand: ParsableCommand {
         let rows = Array(Set(evaluations.map(\.pair))).sorted().map { pair in
             ReportInput.LeaderboardRow(pair: pair, values: datasets.map { dataset in
                 guard let evaluation = latest[pair + "\u{0}" + dataset],
-                      let metrics = Output.embedded(evaluation.record.metrics) as? [String: Double] else { return nil }
+                      let metrics = JSONValue(parsing: evaluation.record.metrics).numbersValue else { return nil }
                 return metrics[evaluation.record.task == DatasetTask.classification.rawValue ? "acc1" : "image_retrieval_recall@1"]
             })
         }

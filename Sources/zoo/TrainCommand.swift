@@ -124,7 +124,7 @@ struct TrainCommand: ParsableCommand {
         let outcome = try ProjectorTraining.run(zoo: try global.openZoo(), request: request, progress: ProgressBar.factory)
         let entry = outcome.entry
         if output.json {
-            try Output.json(ProjectorJSON.object(entry))
+            try Output.json(ProjectorJSON(entry))
         } else {
             let first = outcome.history.first?.loss ?? 0
             let last = outcome.history.last?.loss ?? 0
@@ -152,7 +152,7 @@ struct TrainCommand: ParsableCommand {
             if let textToken { architecture.textToken = textToken }
         }
         architecture.dropout = dropout
-        do { try architecture.validate() } catch { throw ZooError(.usage, "\(error)") }
+        try architecture.validate()
         return architecture
     }
 }
