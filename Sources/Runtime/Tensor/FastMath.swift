@@ -1,7 +1,7 @@
 /// Branch-free `exp` and `erf` for Float that the compiler can vectorise in loops, unlike calls
 /// into libm. Accurate to a few units in the last place of Float, far below the tolerances of
 /// a transformer forward pass.
-package enum FastMath {
+@usableFromInline package enum FastMath {
     /// eˣ, with relative error about 2·10⁻⁷ for x in [−87, 88]; 0 below −87 (so e^−∞ = 0), and
     /// larger inputs give e⁸⁸ rather than overflowing.
     @inlinable @inline(__always)

@@ -8,7 +8,7 @@ public enum GELUForm: String, Sendable, CaseIterable {
 
     /// GELU of one value, within about 2·10⁻⁷·|x| of the formula; branch-free, so loops over
     /// it vectorise.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func apply(_ x: Float) -> Float {
         switch self {
         case .exact:
@@ -21,14 +21,14 @@ public enum GELUForm: String, Sendable, CaseIterable {
     }
 
     /// Φ(x), the standard normal CDF, with which the exact GELU is x · Φ(x).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exactCDF(_ x: Float) -> Float {
         0.5 * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
     }
 
     /// d/dx [x · Φ(x)] = Φ(x) + x · φ(x), the derivative of the exact GELU, where φ is the
     /// standard normal density: what every backward pass through a GELU uses.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exactDerivative(_ x: Float) -> Float {
         exactCDF(x) + x * FastMath.exp(-0.5 * x * x) * 0.398_942_280_401_432_7
     }
