@@ -15,9 +15,8 @@ public enum EncoderLoading {
     public static func encoder(_ name: String, zoo: ModelZoo) throws -> (EncoderEntry, Loaded) {
         let entry = try zoo.catalog.encoder(named: name)
         try PluginResolution.prepare(entry.record.backend, zoo: zoo)
-        // A program that never bootstrapped the table still finds the built-in architectures.
-        guard let backend = EncoderBackends.backend(id: entry.record.backend)
-            ?? BuiltinBackends.all.first(where: { $0.id == entry.record.backend }) else {
+        BuiltinRegistration.ensured
+        guard let backend = EncoderBackends.backend(id: entry.record.backend) else {
             throw ZooError(.data, "encoder '\(entry.name)' uses backend '\(entry.record.backend)', which this zoo does not have; load its plugin or re-register the encoder")
         }
         let folder = zoo.store.folder(for: entry.checkpoint.digest)

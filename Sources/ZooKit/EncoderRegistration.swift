@@ -59,6 +59,7 @@ public enum EncoderRegistration {
     /// The backend `id` (a plugin's is loaded from the catalog first), or the one that reads the
     /// folder's `model_type`.
     static func backend(_ id: String?, folder: CheckpointFolder, zoo: () throws -> ModelZoo) throws -> any EncoderBackend {
+        BuiltinRegistration.ensured
         if let id, PluginLibrary.pluginName(backendID: id) != nil, EncoderBackends.backend(id: id) == nil {
             try PluginResolution.prepare(id, zoo: zoo())
         }

@@ -24,3 +24,14 @@ public enum PluginResolution {
         do { return try PluginLibrary(path: path) } catch { throw ZooError(.data, error.description) }
     }
 }
+
+/// The built-in architectures in the backend table for use-cases of a program that never called
+/// `BuiltinBackends.bootstrap()` (the CLI calls it at start-up; a library user need not).
+enum BuiltinRegistration {
+    /// Registers the built-ins once, unless the program already did.
+    static let ensured: Void = {
+        if BuiltinBackends.all.contains(where: { EncoderBackends.backend(id: $0.id) == nil }) {
+            BuiltinBackends.bootstrap()
+        }
+    }()
+}

@@ -59,58 +59,22 @@ struct DatasetAdd: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let spec = DatasetSpec(
-            path: Paths.absolute(path), format: format, split: split,
-            classnamesFile: classnames.map(Paths.absolute), templatesFile: templates.map(Paths.absolute), skipBad: skipBad)
-        let reader = try DatasetOpening.reader(spec)
-        var chosenTask = task ?? reader.defaultTask
-        var captionTemplates: [String]?
-        if let captionsFromLabels {
-            guard task == nil || task == .pairs else {
-                throw ZooError(.usage, "--captions-from-labels makes pairs; drop --task \(task!.rawValue) or the option")
-            }
-            guard let classNames = reader.classNames else {
-                throw ZooError(.usage, "--captions-from-labels needs class names: pass --classnames FILE (one name per line, in label order)")
-            }
-            captionTemplates = try DatasetOpening.captionLines(Paths.absolute(captionsFromLabels), classNames: classNames)
-            chosenTask = .pairs
-        }
-        if chosenTask == .classification && reader.classNames == nil {
-            throw ZooError(.usage, "a classification dataset needs class names: pass --classnames FILE (one name per line, in label order)")
-        }
-        let first = try DatasetOpening.firstItem(reader)
-        if chosenTask == .classification && first.label == nil {
-            throw ZooError(.data, "item '\(first.id)' of '\(spec.path)' has no label; a classification dataset needs one per item")
-        }
-        if chosenTask != .classification && captionTemplates == nil && first.captions.isEmpty {
-            throw ZooError(.data, "item '\(first.id)' of '\(spec.path)' has no caption; pass --captions-from-labels TEMPLATES to make pairs from labels, or --task classification")
-        }
-        var excluded: [String] = []
-        if let excludeClasses {
-            guard let names = reader.classNames else {
-                throw ZooError(.usage, "--exclude-classes needs class names: pass --classnames FILE")
-            }
-            for name in excludeClasses.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-                guard names.contains(name) else {
-                    throw ZooError(.usage, "--exclude-classes: '\(name)' is not a class.\(NameSuggester.hint(for: name, in: names)) Classes: \(names.joined(separator: ", "))")
-                }
-                excluded.append(name)
-            }
-        }
-        let options = DatasetOptions(
-            classnamesFile: spec.classnamesFile, templatesFile: spec.templatesFile,
-            captionTemplatesFile: captionsFromLabels.map(Paths.absolute), skipBad: skipBad,
-            excludedClasses: excluded.isEmpty ? nil : excluded)
-        let zoo = try global.openZoo()
-        let record = try zoo.catalog.addDataset(
-            NewDataset(name: name, path: spec.path, format: format.rawValue, task: chosenTask.rawValue,
-                       split: split, options: try options.jsonText()),
-            replace: replace)
+        var request = DatasetRegistration.Request(name: name, path: Paths.absolute(path), format: format)
+        request.split = split
+        request.task = task
+        request.classnames = classnames.map(Paths.absolute)
+        request.templates = templates.map(Paths.absolute)
+        request.captionsFromLabels = captionsFromLabels.map(Paths.absolute)
+        request.excludedClasses = (excludeClasses ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        request.skipBad = skipBad
+        request.replace = replace
+        let (record, reader) = try DatasetRegistration.add(request, zoo: try global.openZoo())
         if output.json {
             try Output.json(DatasetJSON(record, reader: reader))
         } else {
             let classes = reader.classNames.map { ", \($0.count) classes" } ?? ""
-            print("registered \(chosenTask.rawValue) dataset '\(record.name)' (\(format.rawValue) at \(spec.path)\(classes))")
+            print("registered \(record.task) dataset '\(record.name)' (\(format.rawValue) at \(record.path)\(classes))")
         }
     }
 }

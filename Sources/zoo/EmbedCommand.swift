@@ -47,28 +47,17 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let zoo = try global.openZoo()
-        let entry = try zoo.catalog.encoder(named: encoder)
-        let record = try zoo.catalog.dataset(named: dataset)
-        let reader = try DatasetOpening.reader(record)
         var settings = Embedding.Settings(tokens: tokens, dtype: dtype, batch: batch, skipBad: skipBad, strictDType: true, progress: ProgressBar.factory)
         if let shard { settings.shard = try ShardSelection(parsing: shard) }
-        let contents = try Embedding.contents(zoo: zoo, dataset: record, reader: reader)
-        let cache: EmbeddingCache
-        let encoded: Int
-        switch entry.record.modality {
-        case .vision:
-            (cache, encoded, _) = try Embedding.images(zoo: zoo, encoder: entry, dataset: record, reader: reader, contents: contents, settings: settings)
-        case .text:
-            let texts = Embedding.texts(of: contents, reader: reader, task: record.task)
-            (cache, encoded) = try Embedding.texts(zoo: zoo, encoder: entry, texts: texts, settings: settings, label: "'\(record.name)'")
-        }
+        let outcome = try DatasetEmbedding.run(zoo: try global.openZoo(), encoder: encoder, dataset: dataset, settings: settings)
+        let cache = outcome.cache
+        let encoded = outcome.encoded
         if output.json {
             try Output.json(EmbedJSON(
-                encoder: entry.name, dataset: record.name, cache: cache.folder.path, cached: cache.count,
+                encoder: outcome.encoder, dataset: outcome.dataset, cache: cache.folder.path, cached: cache.count,
                 encoded: encoded, tokens: cache.layout.tokens, dtype: cache.layout.dtype.rawValue))
         } else {
-            print("\(entry.name) × \(record.name): \(cache.count) embeddings cached in \(cache.folder.path) (\(encoded) computed now)")
+            print("\(outcome.encoder) × \(outcome.dataset): \(cache.count) embeddings cached in \(cache.folder.path) (\(encoded) computed now)")
         }
     }
 }
