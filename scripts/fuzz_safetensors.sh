@@ -3,9 +3,9 @@
 #
 # Usage: scripts/fuzz_safetensors.sh [SECONDS]   (default 60)
 #
-# Builds .build-fuzz/safetensors-fuzz from Fuzz/SafeTensorsFuzz.swift and
-# Sources/Runtime/SafeTensors/*.swift, seeds .build-fuzz/corpus with valid files, then runs for
-# SECONDS. Exits non-zero if the build fails or libFuzzer finds a crash (the crashing input is
+# Builds .build-fuzz/safetensors-fuzz from Fuzz/SafeTensorsFuzz.swift and the sources of the
+# ZooCore and ZooSafeTensors targets as one module (their LayerImports.swift left out), seeds
+# .build-fuzz/corpus with valid files, then runs for SECONDS. Exits non-zero if the build fails or libFuzzer finds a crash (the crashing input is
 # saved as .build-fuzz/crash-*).
 set -euo pipefail
 
@@ -25,7 +25,8 @@ if command -v ld.lld >/dev/null 2>&1 || [ -x "$(dirname "$(command -v swiftc)")/
 fi
 echo "building $out/safetensors-fuzz"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SafeTensorsFuzz "${linker[@]}" \
-    Fuzz/SafeTensorsFuzz.swift Sources/Runtime/Core/*.swift Sources/Runtime/SafeTensors/*.swift \
+    Fuzz/SafeTensorsFuzz.swift Sources/Runtime/Core/*.swift \
+    $(ls Sources/Runtime/SafeTensors/*.swift | grep -v '/LayerImports.swift$') \
     -o "$out/safetensors-fuzz"
 
 # --- seed corpus -------------------------------------------------------------------------------
