@@ -102,7 +102,8 @@ public final class Catalog: Sendable {
         do {
             let queue = try DatabaseQueue(path: url.path, configuration: configuration)
             unknown = try queue.read { db in
-                guard try migrator.hasBeenSuperseded(db) else { return nil }
+                // A catalog another process has created but not migrated yet has no table at all.
+                guard try db.tableExists("grdb_migrations"), try migrator.hasBeenSuperseded(db) else { return nil }
                 return try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).min()
             }
             try queue.close()
