@@ -6,7 +6,7 @@ import Runtime
 public enum DatasetOpening {
     /// The reader for a spec.
     public static func reader(_ spec: DatasetSpec) throws -> any DatasetReader {
-        do { return try DatasetReaders.open(spec) } catch { throw ZooError.dataset(error) }
+        try DatasetReaders.open(spec)
     }
 
     /// The reader for a catalog row.
@@ -27,9 +27,7 @@ public enum DatasetOpening {
 
     /// The first item, or 66 when the dataset is empty.
     public static func firstItem(_ reader: any DatasetReader) throws -> DatasetItem {
-        let item: DatasetItem?
-        do { item = try reader.makeIterator().next() } catch { throw ZooError.dataset(error) }
-        guard let item else {
+        guard let item = try reader.makeIterator().next() else {
             throw ZooError(.noInput, "dataset at '\(reader.spec.path)' has no items; check --path, --format and --split")
         }
         return item
@@ -76,17 +74,5 @@ public enum DatasetOpening {
         }
         guard !lines.isEmpty else { throw ZooError(.data, "\(what) file '\(path)' holds no templates") }
         return lines
-    }
-}
-
-extension ZooError {
-    /// The CLI's view of a dataset failure.
-    public static func dataset(_ error: DatasetError) -> ZooError {
-        switch error.kind {
-        case .usage: return ZooError(.usage, error.description)
-        case .data: return ZooError(.data, error.description)
-        case .noInput: return ZooError(.noInput, error.description)
-        case .io: return ZooError(.io, error.description)
-        }
     }
 }

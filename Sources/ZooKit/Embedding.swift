@@ -88,9 +88,9 @@ public enum Embedding {
         }
         let layout = EmbeddingCacheLayout(pooledWidth: encoder.width, tokenWidth: encoder.width, tokens: settings.tokens, dtype: settings.dtype)
         let writer: EmbeddingCacheWriter
-        do { writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label) } catch { throw ZooError.cache(error) }
+        writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
         let iterator: any DatasetIterator
-        do { iterator = try reader.makeIterator() } catch { throw ZooError.dataset(error) }
+        iterator = try reader.makeIterator()
         let wanted = missing
         let loader = DatasetImageLoader(
             iterator: iterator, preprocessor: preprocessor, batchSize: settings.batch, skipBad: settings.skipBad,
@@ -103,11 +103,10 @@ public enum Embedding {
             }
         } catch let error as DatasetLoadError {
             switch error {
-            case .dataset(let inner): throw ZooError.dataset(inner)
+            case .dataset(let inner): throw inner
+            // A bad image stops the fill as bad data (65), the file present or not.
             case .image: throw ZooError(.data, error.description)
             }
-        } catch let error as EmbeddingCacheError {
-            throw ZooError.cache(error)
         }
         let rate = outcome.seconds > 0 ? Double(outcome.encoded) / outcome.seconds : 0
         var summary = String(format: "embedded %d images of '%@' with '%@' in %.1f s (%.1f images/s)", outcome.encoded, dataset.name, entry.name, outcome.seconds, rate)
@@ -142,13 +141,9 @@ public enum Embedding {
             pooledWidth: probe.pooled.dimension(1), tokenWidth: probe.tokens.dimension(2), tokens: settings.tokens, dtype: settings.dtype)
         let bar = settings.progress("embed \(entry.name) \(label)", missing.count, "texts")
         let outcome: EmbeddingOutcome
-        do {
-            let writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
-            outcome = try EmbeddingJobs.embedTexts(missing, encoder: encoder, writer: writer, batchSize: settings.batch) { progress in
-                bar.update(done: progress.encoded, seconds: progress.seconds, extra: "")
-            }
-        } catch let error as EmbeddingCacheError {
-            throw ZooError.cache(error)
+        let writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
+        outcome = try EmbeddingJobs.embedTexts(missing, encoder: encoder, writer: writer, batchSize: settings.batch) { progress in
+            bar.update(done: progress.encoded, seconds: progress.seconds, extra: "")
         }
         let rate = outcome.seconds > 0 ? Double(outcome.encoded) / outcome.seconds : 0
         bar.finish(String(format: "embedded %d texts of %@ with '%@' in %.1f s (%.1f texts/s)", outcome.encoded, label, entry.name, outcome.seconds, rate))
@@ -186,7 +181,7 @@ public enum Embedding {
             excluded.insert(index)
         }
         let contents: DatasetContents
-        do { contents = try DatasetContents.read(reader, captionTemplates: templates, excludedLabels: excluded) } catch { throw ZooError.dataset(error) }
+        contents = try DatasetContents.read(reader, captionTemplates: templates, excludedLabels: excluded)
         guard !contents.ids.isEmpty else {
             throw ZooError(.noInput, "dataset '\(dataset.name)' has no items at '\(dataset.path)'")
         }

@@ -28,23 +28,7 @@ public enum EmbeddingCaches {
     /// The cache in `folder`, or nil when none was built there.
     public static func open(_ folder: URL) throws -> EmbeddingCache? {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(EmbeddingCache.manifestName).path) else { return nil }
-        do { return try EmbeddingCache(folder: folder) } catch { throw ZooError.cache(error) }
-    }
-}
-
-extension ZooError {
-    /// The CLI's view of a cache failure.
-    static func cache(_ error: EmbeddingCacheError) -> ZooError {
-        ZooError(error.kind == .io ? .io : .data, error.message)
-    }
-
-    /// The CLI's view of a training failure.
-    public static func training(_ error: TrainingError) -> ZooError {
-        switch error {
-        case .notCached, .empty: return ZooError(.noInput, error.description)
-        case .checkpoint: return ZooError(.io, error.description)
-        case .mismatch, .nonFinite: return ZooError(.data, error.description)
-        }
+        return try EmbeddingCache(folder: folder)
     }
 }
 

@@ -60,9 +60,7 @@ public struct TrainingRun {
                 throw ZooError(.usage, "the interrupted run in '\(folder.path)' was started with other settings or data (\(Self.difference(saved, manifest))); resume with the same options, or remove the folder")
             }
             guard hasState else { return try fresh(pairs: pairs) }
-            do {
-                return try ProjectorTrainer(checkpoint: stateURL, architecture: architecture, configuration: configuration, pairs: pairs)
-            } catch { throw ZooError.training(error) }
+            return try ProjectorTrainer(checkpoint: stateURL, architecture: architecture, configuration: configuration, pairs: pairs)
         }
         if hasState {
             throw ZooError(.data, "an interrupted run of this pair and tag is in '\(folder.path)'; pass --resume to continue it, or remove the folder to start over")
@@ -77,14 +75,12 @@ public struct TrainingRun {
     }
 
     private func fresh(pairs: Int) throws -> ProjectorTrainer {
-        do { return try ProjectorTrainer(architecture: architecture, configuration: configuration, pairs: pairs) } catch {
-            throw ZooError.training(error)
-        }
+        try ProjectorTrainer(architecture: architecture, configuration: configuration, pairs: pairs)
     }
 
     /// Saves the state after an epoch (atomically: the previous state survives any failure).
     public func save(_ trainer: ProjectorTrainer) throws {
-        do { try trainer.saveCheckpoint(to: stateURL) } catch { throw ZooError.training(error) }
+        try trainer.saveCheckpoint(to: stateURL)
     }
 
     /// Stores the trained projector and records it; removes the run folder.
