@@ -73,12 +73,9 @@ public struct AlignedPair: Sendable {
         for first in stride(from: 0, to: texts.count, by: CachedProjection.blockSize) {
             let blockLengths = Array(lengths[first..<min(first + CachedProjection.blockSize, texts.count)])
             let rows = blockLengths.reduce(0, +)
-            values += features.withUnsafeBufferPointer { all in
-                let block = UnsafeBufferPointer(rebasing: all[(offset * inputWidth)..<((offset + rows) * inputWidth)])
-                return usesTokens
-                    ? projector.embedText(tokens: block, lengths: blockLengths)
-                    : projector.embedText(pooled: block, batch: blockLengths.count)
-            }
+            let block = Tensor(shape: [rows, inputWidth], scalars: Array(features[(offset * inputWidth)..<((offset + rows) * inputWidth)]))
+            let projected = usesTokens ? projector.embedText(tokens: block, lengths: blockLengths) : projector.embedText(pooled: block)
+            values += projected.scalars
             offset += rows
         }
         return EmbeddingMatrix(values: values, rows: texts.count, width: width)
@@ -88,14 +85,10 @@ public struct AlignedPair: Sendable {
     public func embed(pixels: Tensor) throws -> EmbeddingMatrix {
         let encoding = try visionEncoder.encode(pixels: pixels)
         let batch = encoding.pooled.dimension(0)
-        let values: [Float]
-        if projector.architecture.input == .tokens {
-            let tokensPerImage = encoding.tokens.dimension(1)
-            values = encoding.tokens.withUnsafeBufferPointer { projector.embedVision(tokens: $0, batch: batch, tokensPerImage: tokensPerImage) }
-        } else {
-            values = encoding.pooled.withUnsafeBufferPointer { projector.embedVision(pooled: $0, batch: batch) }
-        }
-        return EmbeddingMatrix(values: values, rows: batch, width: width)
+        let projected = projector.architecture.input == .tokens
+            ? projector.embedVision(tokens: encoding.tokens)
+            : projector.embedVision(pooled: encoding.pooled)
+        return EmbeddingMatrix(values: projected.scalars, rows: batch, width: width)
     }
 
     /// The shared-space embeddings of the image files at `urls` (JPEG, PNG, WebP), prepared by

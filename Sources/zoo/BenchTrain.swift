@@ -62,64 +62,25 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
-        var architecture: ProjectorArchitecture = projector == .token
-            ? .paper(visionWidth: visionWidth, textWidth: textWidth, outputWidth: dim)
-            : .pooled(kind: pooledKind, visionWidth: visionWidth, textWidth: textWidth, outputWidth: dim)
-        architecture.dropout = dropout
-        var configuration = TrainingConfiguration()
-        configuration.batchSize = batch
-        configuration.learningRate = 1e-4
-        configuration.warmupSteps = 0
-        var trainer = try ProjectorTrainer(architecture: architecture, configuration: configuration, pairs: batch)
-        var random = ProjectorRandom(seed: 1)
-        let tokens = projector == .token
-        let visionCount = batch * (tokens ? visionTokens : 1) * visionWidth
-        let textCount = batch * (tokens ? textLength : 1) * textWidth
-        let batchInput = TrainingBatch(
-            count: batch, vision: (0..<visionCount).map { _ in random.uniform(bound: 2) }, tokensPerImage: tokens ? visionTokens : 1,
-            text: (0..<textCount).map { _ in random.uniform(bound: 2) }, textLengths: Array(repeating: tokens ? textLength : 1, count: batch))
-        for _ in 0..<warmup { _ = try trainer.trainStep(batchInput, learningRate: 1e-4) }
-        var best = Double.infinity
-        for _ in 0..<`repeat` {
-            let start = Date()
-            for _ in 0..<steps { _ = try trainer.trainStep(batchInput, learningRate: 1e-4) }
-            best = min(best, Date().timeIntervalSince(start))
-        }
-        let rate = Double(steps * batch) / best
+        var benchmark = TrainingBenchmark()
+        benchmark.tokens = projector == .token
+        benchmark.pooledKind = pooledKind
+        benchmark.batch = batch
+        benchmark.outputWidth = dim
+        benchmark.visionWidth = visionWidth
+        benchmark.visionTokens = visionTokens
+        benchmark.textWidth = textWidth
+        benchmark.textLength = textLength
+        benchmark.steps = steps
+        benchmark.repetitions = `repeat`
+        benchmark.warmup = warmup
+        benchmark.dropout = dropout
+        let result = try benchmark.run()
         if output.json {
-            try Output.json(BenchTrainJSON(
-                projector: projector.rawValue, batch: batch, dim: dim, visionWidth: visionWidth, visionTokens: visionTokens,
-                textWidth: textWidth, textLength: textLength, threads: ComputeThreads.count,
-                parameters: trainer.projector.parameterCount, pairsPerSecond: rate, stepSeconds: best / Double(steps)))
+            try Output.json(result)
         } else {
             print(String(format: "%@ projector, %d parameters, batch %d, %d threads: %.1f pairs/s (%.2f ms per step)",
-                         projector.rawValue, trainer.projector.parameterCount, batch, ComputeThreads.count, rate, best / Double(steps) * 1000))
+                         result.projector, result.parameters, result.batch, result.threads, result.pairsPerSecond, result.stepSeconds * 1000))
         }
-    }
-}
-
-/// JSON shape of `zoo bench train`.
-struct BenchTrainJSON: Encodable {
-    /// `token` or `pooled`.
-    let projector: String
-    let batch: Int
-    let dim: Int
-    let visionWidth: Int
-    let visionTokens: Int
-    let textWidth: Int
-    let textLength: Int
-    let threads: Int
-    let parameters: Int
-    let pairsPerSecond: Double
-    let stepSeconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case projector, batch, dim, threads, parameters
-        case visionWidth = "vision_width"
-        case visionTokens = "vision_tokens"
-        case textWidth = "text_width"
-        case textLength = "text_length"
-        case pairsPerSecond = "pairs_per_second"
-        case stepSeconds = "step_seconds"
     }
 }

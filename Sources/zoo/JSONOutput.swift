@@ -59,23 +59,3 @@ extension Array where Element == JSONValue {
         return converted
     }
 }
-
-/// An optional field that `--json` output writes as `null` when absent; synthesized `Encodable`
-/// would leave the key out instead.
-@propertyWrapper
-struct NullWhenNil<Value: Encodable>: Encodable {
-    var wrappedValue: Value?
-
-    init(wrappedValue: Value?) {
-        self.wrappedValue = wrappedValue
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let wrappedValue {
-            try container.encode(wrappedValue)
-        } else {
-            try container.encodeNil()
-        }
-    }
-}

@@ -14,17 +14,15 @@ struct PairProjectorSidesTests {
         sequential.isTraining = true
         var random = ProjectorRandom(seed: 9)
         let batch = 6
-        let vision = (0..<(batch * 24)).map { _ in random.uniform(bound: 1) }
-        let text = (0..<(batch * 20)).map { _ in random.uniform(bound: 1) }
-        let gradient = (0..<(batch * 16)).map { _ in random.uniform(bound: 1) }
+        let vision = Tensor(shape: [batch, 24], scalars: (0..<(batch * 24)).map { _ in random.uniform(bound: 1) })
+        let text = Tensor(shape: [batch, 20], scalars: (0..<(batch * 20)).map { _ in random.uniform(bound: 1) })
+        let gradient = Tensor(shape: [batch, 16], scalars: (0..<(batch * 16)).map { _ in random.uniform(bound: 1) })
 
-        let (image, caption) = vision.withUnsafeBufferPointer { v in
-            text.withUnsafeBufferPointer { t in split.forwardPooledPair(vision: v, text: t, batch: batch) }
-        }
-        let expectedImage = sequential.forwardVision(pooled: vision, batch: batch)
-        let expectedCaption = sequential.forwardText(pooled: text, batch: batch)
-        #expect(maxDifference(image, expectedImage) < 1e-6)
-        #expect(maxDifference(caption, expectedCaption) < 1e-6)
+        let (image, caption) = split.forwardPooledPair(vision: vision, text: text)
+        let expectedImage = sequential.forwardVision(pooled: vision)
+        let expectedCaption = sequential.forwardText(pooled: text)
+        #expect(maxDifference(image.scalars, expectedImage.scalars) < 1e-6)
+        #expect(maxDifference(caption.scalars, expectedCaption.scalars) < 1e-6)
 
         split.backwardPair(imageGradient: gradient, textGradient: gradient)
         sequential.backwardVision(outputGradient: gradient)

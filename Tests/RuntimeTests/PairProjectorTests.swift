@@ -79,24 +79,32 @@ private struct PairInputs {
         text = randomArray((tokens ? Shapes.lengths.reduce(0, +) : Shapes.batch) * architecture.textWidth, &random, scale: 2)
     }
 
-    func forward(_ projector: inout PairProjector) -> (vision: [Float], text: [Float]) {
+    /// The vision input as the projector takes it: `[batch, tokens, width]` or `[batch, width]`.
+    func visionTensor(_ architecture: ProjectorArchitecture) -> Tensor {
+        architecture.input == .tokens
+            ? Tensor(shape: [Shapes.batch, Shapes.tokensPerImage, architecture.visionWidth], scalars: vision)
+            : Tensor(shape: [Shapes.batch, architecture.visionWidth], scalars: vision)
+    }
+
+    /// The text input as the projector takes it: packed `[Σ lengths, width]` or `[batch, width]`.
+    func textTensor(_ architecture: ProjectorArchitecture) -> Tensor {
+        Tensor(shape: [text.count / architecture.textWidth, architecture.textWidth], scalars: text)
+    }
+
+    func forward(_ projector: inout PairProjector) -> (vision: Tensor, text: Tensor) {
+        let (v, t) = (visionTensor(projector.architecture), textTensor(projector.architecture))
         if projector.architecture.input == .tokens {
-            return (projector.forwardVision(tokens: vision, batch: Shapes.batch, tokensPerImage: Shapes.tokensPerImage),
-                    projector.forwardText(tokens: text, lengths: Shapes.lengths))
+            return (projector.forwardVision(tokens: v), projector.forwardText(tokens: t, lengths: Shapes.lengths))
         }
-        return (projector.forwardVision(pooled: vision, batch: Shapes.batch), projector.forwardText(pooled: text, batch: Shapes.batch))
+        return (projector.forwardVision(pooled: v), projector.forwardText(pooled: t))
     }
 
     func embed(_ projector: PairProjector) -> (vision: [Float], text: [Float]) {
-        vision.withUnsafeBufferPointer { v in
-            text.withUnsafeBufferPointer { t in
-                if projector.architecture.input == .tokens {
-                    return (projector.embedVision(tokens: v, batch: Shapes.batch, tokensPerImage: Shapes.tokensPerImage),
-                            projector.embedText(tokens: t, lengths: Shapes.lengths))
-                }
-                return (projector.embedVision(pooled: v, batch: Shapes.batch), projector.embedText(pooled: t, batch: Shapes.batch))
-            }
+        let (v, t) = (visionTensor(projector.architecture), textTensor(projector.architecture))
+        if projector.architecture.input == .tokens {
+            return (projector.embedVision(tokens: v).scalars, projector.embedText(tokens: t, lengths: Shapes.lengths).scalars)
         }
+        return (projector.embedVision(pooled: v).scalars, projector.embedText(pooled: t).scalars)
     }
 }
 
@@ -110,7 +118,7 @@ private func paperArchitecture(dropout: Float = 0.1) -> ProjectorArchitecture {
 /// One training step's loss and gradients: forward both sides, the contrastive loss, backward.
 private func lossAndBackward(_ projector: inout PairProjector, _ inputs: PairInputs, loss: inout ContrastiveLoss) -> Float {
     let (vision, text) = inputs.forward(&projector)
-    let result = loss.evaluate(image: vision, text: text, batch: Shapes.batch, width: projector.architecture.outputWidth)
+    let result = loss.evaluate(image: vision, text: text)
     projector.backwardVision(outputGradient: result.imageGradient)
     projector.backwardText(outputGradient: result.textGradient)
     return result.loss
@@ -164,7 +172,7 @@ struct PairProjectorBranchTests {
         let weights = randomArray(groups.count * branch.outFeatures, &random)
         let reference = branch
         func evaluate(_ model: inout ProjectorBranch) -> [Float] {
-            input.withUnsafeBufferPointer { model.forwardMean($0, groups: groups) }
+            model.forwardMean(Tensor(input), groups: groups)
         }
         _ = evaluate(&branch)
         branch.backwardMean(outputGradient: weights)
@@ -187,7 +195,7 @@ struct PairProjectorBranchTests {
         let weights = randomArray(groups.count * outWidth, &random)
 
         var grouped = branch
-        let mean = input.withUnsafeBufferPointer { grouped.forwardMean($0, groups: groups) }
+        let mean = grouped.forwardMean(Tensor(input), groups: groups)
         grouped.backwardMean(outputGradient: weights)
 
         var perRow = branch
@@ -214,8 +222,8 @@ struct PairProjectorBranchTests {
         // meanOutput never applies dropout and leaves the branch as it is.
         var evaluation = branch
         evaluation.isTraining = false
-        let plain = input.withUnsafeBufferPointer { evaluation.forwardMean($0, groups: groups) }
-        #expect(input.withUnsafeBufferPointer { branch.meanOutput($0, groups: groups) } == plain)
+        let plain = evaluation.forwardMean(Tensor(input), groups: groups)
+        #expect(branch.meanOutput(Tensor(input), groups: groups) == plain)
     }
 
     @Test func branchParameterNames() {
@@ -310,7 +318,7 @@ struct PairProjectorTests {
         ) { model in
             let (vision, text) = inputs.forward(&model)
             var copy = lossReference
-            return Double(copy.evaluate(image: vision, text: text, batch: Shapes.batch, width: architecture.outputWidth).loss)
+            return Double(copy.evaluate(image: vision, text: text).loss)
         }
     }
 
@@ -373,9 +381,8 @@ struct PairProjectorTests {
             let inputs = PairInputs(architecture, seed: 72)
             let (vision, text) = inputs.forward(&projector)
             let embedded = inputs.embed(projector)
-            let width = architecture.outputWidth
-            let expectedVision = ContrastiveLoss.l2Normalize(vision, rows: Shapes.batch, width: width)
-            let expectedText = ContrastiveLoss.l2Normalize(text, rows: Shapes.batch, width: width)
+            let expectedVision = ContrastiveLoss.l2Normalize(vision).scalars
+            let expectedText = ContrastiveLoss.l2Normalize(text).scalars
             #expect(scaledError(embedded.vision, expectedVision) < 1e-6)
             #expect(scaledError(embedded.text, expectedText) < 1e-6)
             // Training mode changes the forward pass (where there is dropout) but not embed.
@@ -398,11 +405,11 @@ struct PairProjectorTests {
         let projector = try PairProjector(architecture: architecture, seed: 81)
         let inputs = PairInputs(architecture, seed: 82)
         let width = architecture.textWidth
-        let all = inputs.text.withUnsafeBufferPointer { projector.embedText(tokens: $0, lengths: Shapes.lengths) }
+        let all = projector.embedText(tokens: inputs.textTensor(architecture), lengths: Shapes.lengths).scalars
         var start = 0
         for (index, length) in Shapes.lengths.enumerated() {
             let alone = Array(inputs.text[start * width ..< (start + length) * width])
-            let single = alone.withUnsafeBufferPointer { projector.embedText(tokens: $0, lengths: [length]) }
+            let single = projector.embedText(tokens: Tensor(shape: [length, width], scalars: alone), lengths: [length]).scalars
             let row = Array(all[index * architecture.outputWidth ..< (index + 1) * architecture.outputWidth])
             #expect(scaledError(single, row) < 1e-6, "sequence \(index)")
             start += length
@@ -410,20 +417,23 @@ struct PairProjectorTests {
         // Padding a sequence with more tokens changes only its own embedding.
         var longer = inputs.text
         longer.insert(contentsOf: [Float](repeating: 9, count: width), at: 3 * width)
-        let padded = longer.withUnsafeBufferPointer { projector.embedText(tokens: $0, lengths: [4, 1, 4]) }
+        let padded = projector.embedText(tokens: Tensor(shape: [9, width], scalars: longer), lengths: [4, 1, 4]).scalars
         let out = architecture.outputWidth
         #expect(Array(padded[0..<out]) != Array(all[0..<out]))
         #expect(scaledError(Array(padded[out...]), Array(all[out...])) < 1e-6)
 
         let visionWidth = architecture.visionWidth
-        let base = inputs.vision.withUnsafeBufferPointer { projector.embedVision(tokens: $0, batch: Shapes.batch, tokensPerImage: Shapes.tokensPerImage) }
+        func embedVision(_ values: [Float]) -> [Float] {
+            projector.embedVision(tokens: Tensor(shape: [Shapes.batch, Shapes.tokensPerImage, visionWidth], scalars: values)).scalars
+        }
+        let base = embedVision(inputs.vision)
         var changedRegister = inputs.vision
         for column in 0..<visionWidth { changedRegister[1 * visionWidth + column] += 5 }
-        let afterRegister = changedRegister.withUnsafeBufferPointer { projector.embedVision(tokens: $0, batch: Shapes.batch, tokensPerImage: Shapes.tokensPerImage) }
+        let afterRegister = embedVision(changedRegister)
         #expect(afterRegister == base)
         var changedPatch = inputs.vision
         for column in 0..<visionWidth { changedPatch[3 * visionWidth + column] += 5 }
-        let afterPatch = changedPatch.withUnsafeBufferPointer { projector.embedVision(tokens: $0, batch: Shapes.batch, tokensPerImage: Shapes.tokensPerImage) }
+        let afterPatch = embedVision(changedPatch)
         #expect(Array(afterPatch[0..<out]) != Array(base[0..<out]))
         #expect(Array(afterPatch[out...]) == Array(base[out...]))
     }
@@ -483,11 +493,11 @@ struct PairProjectorReferenceTests {
         let lengths = try file.int64s("input.text_lengths").map { Int($0) }
         #expect(lengths == Shapes.lengths)
 
-        let vision = projector.forwardVision(tokens: try file.floats("input.vision"), batch: Shapes.batch, tokensPerImage: Shapes.tokensPerImage)
-        let text = projector.forwardText(tokens: try file.floats("input.text_tokens"), lengths: lengths)
-        #expect(scaledError(vision, try file.floats("output.vision")) < 1e-4)
-        #expect(scaledError(text, try file.floats("output.text")) < 1e-4)
-        let result = loss.evaluate(image: vision, text: text, batch: Shapes.batch, width: Shapes.outputWidth)
+        let vision = projector.forwardVision(tokens: Tensor(shape: [Shapes.batch, Shapes.tokensPerImage, Shapes.visionWidth], scalars: try file.floats("input.vision")))
+        let text = projector.forwardText(tokens: Tensor(shape: [lengths.reduce(0, +), Shapes.textWidth], scalars: try file.floats("input.text_tokens")), lengths: lengths)
+        #expect(scaledError(vision.scalars, try file.floats("output.vision")) < 1e-4)
+        #expect(scaledError(text.scalars, try file.floats("output.text")) < 1e-4)
+        let result = loss.evaluate(image: vision, text: text)
         #expect(abs(result.loss - (try file.floats("output.loss"))[0]) < 1e-4)
         projector.backwardVision(outputGradient: result.imageGradient)
         projector.backwardText(outputGradient: result.textGradient)

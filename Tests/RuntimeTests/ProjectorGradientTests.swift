@@ -172,35 +172,40 @@ struct ProjectorGradientTests {
         let (r, w) = (3, 4)
         let input = randomArray(r * w, &random)
         let projection = randomArray(r * w, &random)
-        let analytic = ContrastiveLoss.l2NormalizeBackward(input: input, outputGradient: projection, rows: r, width: w)
-        let numeric = centralDifferences(input) { projected(ContrastiveLoss.l2Normalize($0, rows: r, width: w), projection) }
+        let analytic = ContrastiveLoss.l2NormalizeBackward(
+            input: Tensor(shape: [r, w], scalars: input), outputGradient: Tensor(shape: [r, w], scalars: projection)
+        ).scalars
+        let numeric = centralDifferences(input) {
+            projected(ContrastiveLoss.l2Normalize(Tensor(shape: [r, w], scalars: $0)).scalars, projection)
+        }
         #expect(relativeDifference(analytic, numeric) <= 1e-2)
     }
 
     @Test func contrastiveLossGradients() {
         var random = ProjectorRandom(seed: 7)
         let (batch, width) = (4, 5)
-        let image = ContrastiveLoss.l2Normalize(randomArray(batch * width, &random), rows: batch, width: width)
-        let text = ContrastiveLoss.l2Normalize(randomArray(batch * width, &random), rows: batch, width: width)
+        let image = ContrastiveLoss.l2Normalize(Tensor(shape: [batch, width], scalars: randomArray(batch * width, &random))).scalars
+        let text = ContrastiveLoss.l2Normalize(Tensor(shape: [batch, width], scalars: randomArray(batch * width, &random))).scalars
+        func tensor(_ scalars: [Float]) -> Tensor { Tensor(shape: [batch, width], scalars: scalars) }
         var loss = ContrastiveLoss(temperature: 0.5)
         let reference = loss
-        let result = loss.evaluate(normalizedImage: image, normalizedText: text, batch: batch, width: width)
+        let result = loss.evaluate(normalizedImage: tensor(image), normalizedText: tensor(text))
         #expect(loss.logitScale.gradient[0] == result.logitScaleGradient)
 
         let numericImage = centralDifferences(image) {
             var copy = reference
-            return Double(copy.evaluate(normalizedImage: $0, normalizedText: text, batch: batch, width: width).loss)
+            return Double(copy.evaluate(normalizedImage: tensor($0), normalizedText: tensor(text)).loss)
         }
-        #expect(relativeDifference(result.imageGradient, numericImage) <= 1e-2)
+        #expect(relativeDifference(result.imageGradient.scalars, numericImage) <= 1e-2)
         let numericText = centralDifferences(text) {
             var copy = reference
-            return Double(copy.evaluate(normalizedImage: image, normalizedText: $0, batch: batch, width: width).loss)
+            return Double(copy.evaluate(normalizedImage: tensor(image), normalizedText: tensor($0)).loss)
         }
-        #expect(relativeDifference(result.textGradient, numericText) <= 1e-2)
+        #expect(relativeDifference(result.textGradient.scalars, numericText) <= 1e-2)
         let numericScale = centralDifferences(reference.logitScale.value) {
             var copy = reference
             copy.logitScale.value = $0
-            return Double(copy.evaluate(normalizedImage: image, normalizedText: text, batch: batch, width: width).loss)
+            return Double(copy.evaluate(normalizedImage: tensor(image), normalizedText: tensor(text)).loss)
         }
         #expect(relativeDifference([result.logitScaleGradient], numericScale) <= 1e-2)
     }
@@ -210,26 +215,27 @@ struct ProjectorGradientTests {
         let (batch, width) = (3, 4)
         let image = randomArray(batch * width, &random)
         let text = randomArray(batch * width, &random)
+        func tensor(_ scalars: [Float]) -> Tensor { Tensor(shape: [batch, width], scalars: scalars) }
         var loss = ContrastiveLoss()
         let reference = loss
-        let result = loss.evaluate(image: image, text: text, batch: batch, width: width)
+        let result = loss.evaluate(image: tensor(image), text: tensor(text))
         let numericImage = centralDifferences(image) {
             var copy = reference
-            return Double(copy.evaluate(image: $0, text: text, batch: batch, width: width).loss)
+            return Double(copy.evaluate(image: tensor($0), text: tensor(text)).loss)
         }
-        #expect(relativeDifference(result.imageGradient, numericImage) <= 1e-2)
+        #expect(relativeDifference(result.imageGradient.scalars, numericImage) <= 1e-2)
         let numericText = centralDifferences(text) {
             var copy = reference
-            return Double(copy.evaluate(image: image, text: $0, batch: batch, width: width).loss)
+            return Double(copy.evaluate(image: tensor(image), text: tensor($0)).loss)
         }
-        #expect(relativeDifference(result.textGradient, numericText) <= 1e-2)
+        #expect(relativeDifference(result.textGradient.scalars, numericText) <= 1e-2)
     }
 
     @Test func contrastiveLossKnownValue() {
         // Orthonormal, perfectly matched pairs: logits = e^s on the diagonal, 0 elsewhere.
         var loss = ContrastiveLoss(temperature: 1)
-        let identity: [Float] = [1, 0, 0, 1]
-        let result = loss.evaluate(normalizedImage: identity, normalizedText: identity, batch: 2, width: 2)
+        let identity = Tensor(shape: [2, 2], scalars: [1, 0, 0, 1])
+        let result = loss.evaluate(normalizedImage: identity, normalizedText: identity)
         let expected = Foundation.log(1 + Foundation.exp(-1.0))
         #expect(abs(Double(result.loss) - expected) < 1e-5)
     }
@@ -318,11 +324,13 @@ struct ProjectorReferenceTests {
 
         let projected = projector.forward(image, rows: batch)
         #expect(scaledDifference(projected, try file.floats("output.projected")) < 1e-5)
-        let result = loss.evaluate(image: projected, text: text, batch: batch, width: outFeatures)
+        let result = loss.evaluate(
+            image: Tensor(shape: [batch, outFeatures], scalars: projected), text: Tensor(shape: [batch, outFeatures], scalars: text)
+        )
         #expect(abs(result.loss - (try file.floats("output.loss"))[0]) < 1e-4)
-        #expect(scaledDifference(result.textGradient, try file.floats("grad.input.text")) < 1e-4)
+        #expect(scaledDifference(result.textGradient.scalars, try file.floats("grad.input.text")) < 1e-4)
         #expect(scaledDifference([result.logitScaleGradient], try file.floats("grad.logit_scale")) < 1e-4)
-        let imageGradient = projector.backward(outputGradient: result.imageGradient)
+        let imageGradient = projector.backward(outputGradient: result.imageGradient.scalars)
         #expect(scaledDifference(imageGradient, try file.floats("grad.input.image")) < 1e-4)
         for parameter in projector.parameters {
             let difference = scaledDifference(parameter.gradient, try file.floats("grad." + parameter.name))

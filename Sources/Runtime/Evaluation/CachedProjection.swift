@@ -22,22 +22,12 @@ public enum CachedProjection {
         }
         var output: [Float] = []
         output.reserveCapacity(ids.count * architecture.outputWidth)
-        var buffer = [Float](repeating: 0, count: min(blockSize, ids.count) * tokens * width)
         for first in stride(from: 0, to: ids.count, by: blockSize) {
-            let count = min(blockSize, ids.count - first)
-            buffer.withUnsafeMutableBufferPointer { target in
-                for row in 0..<count {
-                    let destination = target.baseAddress! + row * tokens * width
-                    if usesTokens { cache.copyTokens(locations[first + row], to: destination) } else { cache.copyPooled(locations[first + row], to: destination) }
-                }
-            }
-            let projected = buffer.withUnsafeBufferPointer { input in
-                let slice = UnsafeBufferPointer(rebasing: input[0..<(count * tokens * width)])
-                return usesTokens
-                    ? projector.embedVision(tokens: slice, batch: count, tokensPerImage: tokens)
-                    : projector.embedVision(pooled: slice, batch: count)
-            }
-            output += projected
+            let block = locations[first..<min(first + blockSize, ids.count)]
+            let projected = usesTokens
+                ? projector.embedVision(tokens: cache.gatherTokens(block).reshaped([block.count, tokens, width]))
+                : projector.embedVision(pooled: cache.gatherPooled(block))
+            output += projected.scalars
         }
         return EmbeddingMatrix(values: output, rows: ids.count, width: architecture.outputWidth)
     }
@@ -54,20 +44,11 @@ public enum CachedProjection {
         var output: [Float] = []
         output.reserveCapacity(texts.count * architecture.outputWidth)
         for first in stride(from: 0, to: texts.count, by: blockSize) {
-            let block = Array(locations[first..<min(first + blockSize, texts.count)])
-            let lengths = usesTokens ? block.map(\.tokenCount) : Array(repeating: 1, count: block.count)
-            var buffer = [Float](repeating: 0, count: lengths.reduce(0, +) * width)
-            buffer.withUnsafeMutableBufferPointer { target in
-                var offset = 0
-                for (row, location) in block.enumerated() {
-                    let destination = target.baseAddress! + offset * width
-                    if usesTokens { cache.copyTokens(location, to: destination) } else { cache.copyPooled(location, to: destination) }
-                    offset += lengths[row]
-                }
-            }
-            output += buffer.withUnsafeBufferPointer { input in
-                usesTokens ? projector.embedText(tokens: input, lengths: lengths) : projector.embedText(pooled: input, batch: block.count)
-            }
+            let block = locations[first..<min(first + blockSize, texts.count)]
+            let projected = usesTokens
+                ? projector.embedText(tokens: cache.gatherTokens(block), lengths: block.map(\.tokenCount))
+                : projector.embedText(pooled: cache.gatherPooled(block))
+            output += projected.scalars
         }
         return EmbeddingMatrix(values: output, rows: texts.count, width: architecture.outputWidth)
     }

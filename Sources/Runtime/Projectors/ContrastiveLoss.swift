@@ -17,9 +17,9 @@ public struct ContrastiveLoss: Sendable {
         /// The scalar loss.
         public var loss: Float
         /// dLoss/dI, `[B, D]`, with respect to the embeddings passed in.
-        public var imageGradient: [Float]
+        public var imageGradient: Tensor
         /// dLoss/dT, `[B, D]`, with respect to the embeddings passed in.
-        public var textGradient: [Float]
+        public var textGradient: Tensor
         /// dLoss/ds for the logit scale.
         public var logitScaleGradient: Float
     }
@@ -56,59 +56,82 @@ public struct ContrastiveLoss: Sendable {
     /// - Parameters:
     ///   - image: I, `[batch, width]`, rows of unit length.
     ///   - text: T, `[batch, width]`, rows of unit length; row i pairs with image row i.
-    public mutating func evaluate(normalizedImage image: [Float], normalizedText text: [Float], batch: Int, width: Int) -> Result {
-        precondition(image.count == batch * width && text.count == batch * width, "ContrastiveLoss: expected \(batch)×\(width) embeddings")
-        precondition(batch > 0, "ContrastiveLoss: empty batch")
+    public mutating func evaluate(normalizedImage image: Tensor, normalizedText text: Tensor) -> Result {
+        let (batch, width) = Self.pairShape(image, text)
+        var imageGradient = ProjectorKernels.uninitialized(batch * width)
+        var textGradient = ProjectorKernels.uninitialized(batch * width)
+        let (loss, scaleGradient) = evaluateNormalized(image: image.scalars, text: text.scalars, batch: batch, width: width, imageGradient: &imageGradient, textGradient: &textGradient)
+        return Result(
+            loss: loss, imageGradient: Tensor(shape: [batch, width], scalars: imageGradient),
+            textGradient: Tensor(shape: [batch, width], scalars: textGradient), logitScaleGradient: scaleGradient)
+    }
+
+    /// Loss and gradients for raw embeddings `[batch, width]`: L2-normalises both, evaluates,
+    /// and carries the gradients back through ``l2NormalizeBackward(input:outputGradient:epsilon:)``,
+    /// so the returned gradients are with respect to the raw `image` and `text`.
+    public mutating func evaluate(image: Tensor, text: Tensor) -> Result {
+        let (batch, width) = Self.pairShape(image, text)
+        var normalizedImage = scratch.take(batch * width)
+        var normalizedText = scratch.take(batch * width)
+        let imageNorms = ProjectorKernels.l2NormalizeRows(image.scalars, into: &normalizedImage, rows: batch, width: width, epsilon: 1e-12)
+        let textNorms = ProjectorKernels.l2NormalizeRows(text.scalars, into: &normalizedText, rows: batch, width: width, epsilon: 1e-12)
+        // Written whole by the GEMMs of the evaluation (beta = 0), so not zeroed first.
+        var imageGradient = ProjectorKernels.uninitialized(batch * width)
+        var textGradient = ProjectorKernels.uninitialized(batch * width)
+        let (loss, scaleGradient) = evaluateNormalized(image: normalizedImage, text: normalizedText, batch: batch, width: width, imageGradient: &imageGradient, textGradient: &textGradient)
+        ProjectorKernels.l2NormalizeRowsBackward(normalized: normalizedImage, norms: imageNorms, gradient: &imageGradient, rows: batch, width: width, epsilon: 1e-12)
+        ProjectorKernels.l2NormalizeRowsBackward(normalized: normalizedText, norms: textNorms, gradient: &textGradient, rows: batch, width: width, epsilon: 1e-12)
+        scratch.give(normalizedImage)
+        scratch.give(normalizedText)
+        return Result(
+            loss: loss, imageGradient: Tensor(shape: [batch, width], scalars: imageGradient),
+            textGradient: Tensor(shape: [batch, width], scalars: textGradient), logitScaleGradient: scaleGradient)
+    }
+
+    /// The batch size and width of a pair of `[batch, width]` embedding tensors.
+    private static func pairShape(_ image: Tensor, _ text: Tensor) -> (batch: Int, width: Int) {
+        precondition(image.rank == 2 && image.shape == text.shape, "ContrastiveLoss: expected image and text embeddings of one [batch, width] shape, got \(image.shape) and \(text.shape)")
+        precondition(image.dimension(0) > 0, "ContrastiveLoss: empty batch")
+        return (image.dimension(0), image.dimension(1))
+    }
+
+    /// The loss and dLoss/ds; writes the gradients with respect to the normalised rows over
+    /// `imageGradient` and `textGradient` (`[batch, width]` each) and adds dLoss/ds to
+    /// ``logitScale``'s gradient.
+    private mutating func evaluateNormalized(
+        image: [Float], text: [Float], batch: Int, width: Int, imageGradient: inout [Float], textGradient: inout [Float]
+    ) -> (loss: Float, scaleGradient: Float) {
         let scale = Foundation.exp(logitScale.value[0])
         // Similarities S = I · Tᵀ, [B, B].
         var similarity = scratch.take(batch * batch)
         ProjectorKernels.similarities(image: image, text: text, batch: batch, width: width, into: &similarity)
         // dLoss/dS = exp(s) · G, written over S; the loss and dLoss/ds come back.
         let (loss, scaleGradient) = ProjectorKernels.contrastiveSoftmaxGradients(similarity: &similarity, batch: batch, scale: scale)
-        // Written whole by the GEMMs below (beta = 0), so not zeroed first.
-        var imageGradient = ProjectorKernels.uninitialized(batch * width)
-        var textGradient = ProjectorKernels.uninitialized(batch * width)
         ProjectorKernels.similarityGradients(
             similarity, image: image, text: text, batch: batch, width: width,
             imageGradient: &imageGradient, textGradient: &textGradient)
         scratch.give(similarity)
         logitScale.gradient[0] += scaleGradient
-        return Result(loss: loss, imageGradient: imageGradient, textGradient: textGradient, logitScaleGradient: scaleGradient)
+        return (loss, scaleGradient)
     }
 
-    /// Loss and gradients for raw embeddings: L2-normalises both, evaluates, and carries the
-    /// gradients back through ``l2NormalizeBackward(input:outputGradient:rows:width:epsilon:)``,
-    /// so the returned gradients are with respect to the raw `image` and `text`.
-    public mutating func evaluate(image: [Float], text: [Float], batch: Int, width: Int) -> Result {
-        precondition(image.count == batch * width && text.count == batch * width, "ContrastiveLoss: expected \(batch)×\(width) embeddings")
-        var normalizedImage = scratch.take(batch * width)
-        var normalizedText = scratch.take(batch * width)
-        let imageNorms = ProjectorKernels.l2NormalizeRows(image, into: &normalizedImage, rows: batch, width: width, epsilon: 1e-12)
-        let textNorms = ProjectorKernels.l2NormalizeRows(text, into: &normalizedText, rows: batch, width: width, epsilon: 1e-12)
-        var result = evaluate(normalizedImage: normalizedImage, normalizedText: normalizedText, batch: batch, width: width)
-        ProjectorKernels.l2NormalizeRowsBackward(normalized: normalizedImage, norms: imageNorms, gradient: &result.imageGradient, rows: batch, width: width, epsilon: 1e-12)
-        ProjectorKernels.l2NormalizeRowsBackward(normalized: normalizedText, norms: textNorms, gradient: &result.textGradient, rows: batch, width: width, epsilon: 1e-12)
-        scratch.give(normalizedImage)
-        scratch.give(normalizedText)
-        return result
+    /// y = x / max(‖x‖₂, epsilon) for each row of `input` (`[rows, width]`), as PyTorch's `F.normalize`.
+    public static func l2Normalize(_ input: Tensor, epsilon: Float = 1e-12) -> Tensor {
+        precondition(input.rank == 2, "l2Normalize: expected [rows, width], got \(input.shape)")
+        return Tensor(shape: input.shape, scalars: normalized(input.scalars, rows: input.dimension(0), width: input.dimension(1), epsilon: epsilon).output)
     }
 
-    /// y = x / max(‖x‖₂, epsilon) for each of `rows` rows of `width`, as PyTorch's `F.normalize`.
-    public static func l2Normalize(_ input: [Float], rows: Int, width: Int, epsilon: Float = 1e-12) -> [Float] {
-        precondition(input.count == rows * width, "l2Normalize: expected \(rows)×\(width) values")
-        return normalized(input, rows: rows, width: width, epsilon: epsilon).output
-    }
-
-    /// Backward of ``l2Normalize(_:rows:width:epsilon:)``: per row, with y = x/‖x‖,
+    /// Backward of ``l2Normalize(_:epsilon:)``: per row, with y = x/‖x‖,
     /// dX = (dY − y · ⟨y, dY⟩) / ‖x‖; where ‖x‖ fell below `epsilon`, dX = dY / epsilon.
     ///
-    /// - Parameter input: The raw rows the forward pass saw.
-    public static func l2NormalizeBackward(input: [Float], outputGradient: [Float], rows: Int, width: Int, epsilon: Float = 1e-12) -> [Float] {
-        precondition(input.count == rows * width && outputGradient.count == rows * width, "l2NormalizeBackward: shape mismatch")
-        let (output, norms) = normalized(input, rows: rows, width: width, epsilon: epsilon)
-        var gradient = outputGradient
+    /// - Parameter input: The raw rows the forward pass saw, `[rows, width]`.
+    public static func l2NormalizeBackward(input: Tensor, outputGradient: Tensor, epsilon: Float = 1e-12) -> Tensor {
+        precondition(input.rank == 2 && input.shape == outputGradient.shape, "l2NormalizeBackward: shape mismatch \(input.shape) vs \(outputGradient.shape)")
+        let (rows, width) = (input.dimension(0), input.dimension(1))
+        let (output, norms) = normalized(input.scalars, rows: rows, width: width, epsilon: epsilon)
+        var gradient = outputGradient.scalars
         ProjectorKernels.l2NormalizeRowsBackward(normalized: output, norms: norms, gradient: &gradient, rows: rows, width: width, epsilon: epsilon)
-        return gradient
+        return Tensor(shape: input.shape, scalars: gradient)
     }
 
     /// The normalised rows and each row's norm ‖x‖₂.

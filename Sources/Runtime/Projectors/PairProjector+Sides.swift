@@ -8,31 +8,24 @@ import Foundation
 /// cost more than the work (batches under 512). Results are identical to the sequential passes: each side does the
 /// same arithmetic in the same order, on one thread either way.
 extension PairProjector {
-    /// Both forward passes on pooled input (see ``forwardVision(pooled:batch:)`` and
-    /// ``forwardText(pooled:batch:)``), side by side when two threads are available.
-    public mutating func forwardPooledPair(vision: UnsafeBufferPointer<Float>, text: UnsafeBufferPointer<Float>, batch: Int) -> (image: [Float], text: [Float]) {
-        guard Self.runsSidesConcurrently(batch: batch) else {
-            return (forwardVision(pooled: vision, batch: batch), forwardText(pooled: text, batch: batch))
+    /// Both forward passes on pooled input (see ``forwardVision(pooled:)`` and
+    /// ``forwardText(pooled:)``), side by side when two threads are available.
+    public mutating func forwardPooledPair(vision: Tensor, text: Tensor) -> (image: Tensor, text: Tensor) {
+        guard Self.runsSidesConcurrently(batch: vision.dimension(0)) else {
+            return (forwardVision(pooled: vision), forwardText(pooled: text))
         }
         let sides = splitSides()
-        let inputs = UnsafeSendableBox((vision: vision, text: text))
-        var image: [Float] = []
-        var caption: [Float] = []
-        withUnsafeMutablePointer(to: &image) { imageSlot in
-            withUnsafeMutablePointer(to: &caption) { captionSlot in
-                let slots = UnsafeSendableBox((image: imageSlot, text: captionSlot))
-                Self.onTwoThreads(
-                    { slots.value.image.pointee = sides.vision.forwardVision(pooled: inputs.value.vision, batch: batch) },
-                    { slots.value.text.pointee = sides.text.forwardText(pooled: inputs.value.text, batch: batch) })
-            }
-        }
+        Self.onTwoThreads(
+            { sides.imageOutput = sides.vision.forwardVision(pooled: vision) },
+            { sides.textOutput = sides.text.forwardText(pooled: text) })
+        let outputs = (image: sides.imageOutput, text: sides.textOutput)
         joinSides(sides)
-        return (image, caption)
+        return outputs
     }
 
     /// Both backward passes (see ``backwardVision(outputGradient:)`` and
     /// ``backwardText(outputGradient:)``), side by side when two threads are available.
-    public mutating func backwardPair(imageGradient: [Float], textGradient: [Float]) {
+    public mutating func backwardPair(imageGradient: Tensor, textGradient: Tensor) {
         guard let batch = visionBatch, Self.runsSidesConcurrently(batch: batch) else {
             backwardVision(outputGradient: imageGradient)
             backwardText(outputGradient: textGradient)
@@ -89,10 +82,13 @@ extension PairProjector {
     }
 }
 
-/// The two halves of a split projector, each used by one thread only.
+/// The two halves of a split projector and their outputs, each half and its output used by
+/// one thread only.
 private final class Sides: @unchecked Sendable {
     var vision: PairProjector
     var text: PairProjector
+    var imageOutput = Tensor(shape: [0])
+    var textOutput = Tensor(shape: [0])
 
     init(vision: PairProjector, text: PairProjector) {
         self.vision = vision

@@ -8,9 +8,9 @@
 /// ``TextProjectionHead/parameters``); components without parameters contribute none. The
 /// temperature is not here: it stays in ``ContrastiveLoss`` as `logit_scale`.
 ///
-/// **Training step.** Zero the gradients, call ``forwardVision(tokens:batch:tokensPerImage:)``
-/// and ``forwardText(tokens:lengths:)`` (or the pooled forms), evaluate
-/// ``ContrastiveLoss/evaluate(image:text:batch:width:)`` on the raw outputs, pass its gradients
+/// **Training step.** Zero the gradients, call ``forwardVision(tokens:)`` and
+/// ``forwardText(tokens:lengths:)`` (or the pooled forms), evaluate
+/// ``ContrastiveLoss/evaluate(image:text:)`` on the raw outputs, pass its gradients
 /// to ``backwardVision(outputGradient:)`` and ``backwardText(outputGradient:)``, then
 /// ``step(optimizer:loss:learningRate:)``. Each backward pass consumes its forward pass's cache.
 /// No input gradients are formed: the encoders are frozen.
@@ -178,64 +178,74 @@ public struct PairProjector: Sendable {
     }
 
     /// Training forward pass on token input: `tokens` is `[batch, tokensPerImage, visionWidth]`
-    /// row-major (CLS, registers, patches); returns the raw (not normalised) image embeddings
+    /// (CLS, registers, patches per image); returns the raw (not normalised) image embeddings
     /// `[batch, outputWidth]`.
-    public mutating func forwardVision(tokens: UnsafeBufferPointer<Float>, batch: Int, tokensPerImage: Int) -> [Float] {
-        precondition(tokens.count == batch * tokensPerImage * architecture.visionWidth, "PairProjector: expected \(batch)×\(tokensPerImage)×\(architecture.visionWidth) vision values, got \(tokens.count)")
+    public mutating func forwardVision(tokens: Tensor) -> Tensor {
+        let (batch, tokensPerImage) = visionTokenShape(tokens)
         let (local, cls) = visionGroups(batch: batch, tokensPerImage: tokensPerImage)
         visionBatch = batch
         // Computed before `combine` is called: evaluating a method call on self first copies self,
         // which would share the branches' scratch buffers and force copies of them.
         let localOutput = local.map { visionLocal.forwardMean(tokens, groups: $0) }
         let clsOutput = cls.map { visionCLS.forwardMean(tokens, groups: $0) }
-        return Self.combine(localOutput, clsOutput)
-    }
-
-    /// ``forwardVision(tokens:batch:tokensPerImage:)`` from an array.
-    public mutating func forwardVision(tokens: [Float], batch: Int, tokensPerImage: Int) -> [Float] {
-        tokens.withUnsafeBufferPointer { forwardVision(tokens: $0, batch: batch, tokensPerImage: tokensPerImage) }
+        return rows(Self.combine(localOutput, clsOutput), batch: batch)
     }
 
     /// Training forward pass on pooled input, `[batch, visionWidth]`; returns the raw image
     /// embeddings `[batch, outputWidth]`.
-    public mutating func forwardVision(pooled: UnsafeBufferPointer<Float>, batch: Int) -> [Float] {
-        precondition(architecture.input == .pooled, "PairProjector: the architecture takes vision tokens")
-        precondition(pooled.count == batch * architecture.visionWidth, "PairProjector: expected \(batch)×\(architecture.visionWidth) pooled vision values, got \(pooled.count)")
+    public mutating func forwardVision(pooled: Tensor) -> Tensor {
+        let batch = pooledRows(pooled, width: architecture.visionWidth, side: "vision")
         visionBatch = batch
-        return visionCLS.forwardMean(pooled, groups: RowGroups(count: batch, rows: 1, first: 0, stride: 1))
-    }
-
-    /// ``forwardVision(pooled:batch:)`` from an array.
-    public mutating func forwardVision(pooled: [Float], batch: Int) -> [Float] {
-        pooled.withUnsafeBufferPointer { forwardVision(pooled: $0, batch: batch) }
+        return rows(visionCLS.forwardMean(pooled, groups: RowGroups(count: batch, rows: 1, first: 0, stride: 1)), batch: batch)
     }
 
     /// Backward pass of the latest vision forward pass given dLoss/d(image embedding),
     /// `[batch, outputWidth]`: accumulates the vision parameters' gradients.
-    public mutating func backwardVision(outputGradient: [Float]) {
+    public mutating func backwardVision(outputGradient: Tensor) {
         guard let batch = visionBatch else { preconditionFailure("PairProjector.backwardVision before forwardVision") }
-        precondition(outputGradient.count == batch * architecture.outputWidth, "PairProjector: expected \(batch)×\(architecture.outputWidth) image gradients")
+        precondition(outputGradient.shape == [batch, architecture.outputWidth], "PairProjector: expected \(batch)×\(architecture.outputWidth) image gradients, got \(outputGradient.shape)")
         visionBatch = nil
-        if architecture.visionLocal != .none { visionLocal.backwardMean(outputGradient: outputGradient) }
-        if architecture.visionCLS != .none { visionCLS.backwardMean(outputGradient: outputGradient) }
+        let gradient = outputGradient.scalars
+        if architecture.visionLocal != .none { visionLocal.backwardMean(outputGradient: gradient) }
+        if architecture.visionCLS != .none { visionCLS.backwardMean(outputGradient: gradient) }
     }
 
-    /// L2-normalised image embeddings from token input, without dropout or caching.
-    public func embedVision(tokens: UnsafeBufferPointer<Float>, batch: Int, tokensPerImage: Int) -> [Float] {
-        precondition(tokens.count == batch * tokensPerImage * architecture.visionWidth, "PairProjector: expected \(batch)×\(tokensPerImage)×\(architecture.visionWidth) vision values, got \(tokens.count)")
+    /// L2-normalised image embeddings `[batch, outputWidth]` from token input
+    /// `[batch, tokensPerImage, visionWidth]`, without dropout or caching.
+    public func embedVision(tokens: Tensor) -> Tensor {
+        let (batch, tokensPerImage) = visionTokenShape(tokens)
         let (local, cls) = visionGroups(batch: batch, tokensPerImage: tokensPerImage)
         var output = Self.combine(local.map { visionLocal.meanOutput(tokens, groups: $0) }, cls.map { visionCLS.meanOutput(tokens, groups: $0) })
         ProjectorKernels.l2NormalizeRows(&output, rows: batch, width: architecture.outputWidth)
-        return output
+        return rows(output, batch: batch)
     }
 
-    /// L2-normalised image embeddings from pooled input, without dropout or caching.
-    public func embedVision(pooled: UnsafeBufferPointer<Float>, batch: Int) -> [Float] {
-        precondition(architecture.input == .pooled, "PairProjector: the architecture takes vision tokens")
-        precondition(pooled.count == batch * architecture.visionWidth, "PairProjector: expected \(batch)×\(architecture.visionWidth) pooled vision values, got \(pooled.count)")
+    /// L2-normalised image embeddings `[batch, outputWidth]` from pooled input
+    /// `[batch, visionWidth]`, without dropout or caching.
+    public func embedVision(pooled: Tensor) -> Tensor {
+        let batch = pooledRows(pooled, width: architecture.visionWidth, side: "vision")
         var output = visionCLS.meanOutput(pooled, groups: RowGroups(count: batch, rows: 1, first: 0, stride: 1))
         ProjectorKernels.l2NormalizeRows(&output, rows: batch, width: architecture.outputWidth)
-        return output
+        return rows(output, batch: batch)
+    }
+
+    /// The batch size and tokens per image of vision token input, checked against the architecture.
+    private func visionTokenShape(_ tokens: Tensor) -> (batch: Int, tokensPerImage: Int) {
+        precondition(architecture.input == .tokens, "PairProjector: the architecture takes pooled vision input")
+        precondition(tokens.rank == 3 && tokens.dimension(2) == architecture.visionWidth, "PairProjector: expected vision tokens [batch, tokens, \(architecture.visionWidth)], got \(tokens.shape)")
+        return (tokens.dimension(0), tokens.dimension(1))
+    }
+
+    /// The row count of pooled input `[batch, width]`, checked against the architecture.
+    private func pooledRows(_ pooled: Tensor, width: Int, side: String) -> Int {
+        precondition(architecture.input == .pooled, "PairProjector: the architecture takes \(side) tokens")
+        precondition(pooled.rank == 2 && pooled.dimension(1) == width, "PairProjector: expected pooled \(side) input [batch, \(width)], got \(pooled.shape)")
+        return pooled.dimension(0)
+    }
+
+    /// `values` as a `[batch, outputWidth]` tensor.
+    private func rows(_ values: [Float], batch: Int) -> Tensor {
+        Tensor(shape: [batch, architecture.outputWidth], scalars: values)
     }
 
     /// The sum of the two vision branches' outputs (either may be absent).
@@ -265,64 +275,58 @@ public struct PairProjector: Sendable {
     /// packed (`[sum(lengths), textWidth]`, sequence b's `lengths[b]` tokens consecutive, special
     /// tokens included, padding left out); returns the raw text embeddings
     /// `[lengths.count, outputWidth]`.
-    public mutating func forwardText(tokens: UnsafeBufferPointer<Float>, lengths: [Int]) -> [Float] {
-        precondition(architecture.input == .tokens, "PairProjector: the architecture takes pooled text input")
-        let groups = Self.textGroups(lengths: lengths)
-        precondition(tokens.count == groups.totalRows * architecture.textWidth, "PairProjector: lengths sum to \(groups.totalRows) tokens of width \(architecture.textWidth), got \(tokens.count) values")
+    public mutating func forwardText(tokens: Tensor, lengths: [Int]) -> Tensor {
+        let groups = textTokenGroups(tokens, lengths: lengths)
         textBatch = lengths.count
         let pooled = textToken.forwardMean(tokens, groups: groups)
-        return textHead?.forward(pooled, rows: lengths.count) ?? pooled
-    }
-
-    /// ``forwardText(tokens:lengths:)`` from an array.
-    public mutating func forwardText(tokens: [Float], lengths: [Int]) -> [Float] {
-        tokens.withUnsafeBufferPointer { forwardText(tokens: $0, lengths: lengths) }
+        return rows(textHead?.forward(pooled, rows: lengths.count) ?? pooled, batch: lengths.count)
     }
 
     /// Training forward pass on pooled input, `[batch, textWidth]`; returns the raw text
     /// embeddings `[batch, outputWidth]`.
-    public mutating func forwardText(pooled: UnsafeBufferPointer<Float>, batch: Int) -> [Float] {
-        precondition(architecture.input == .pooled, "PairProjector: the architecture takes text tokens")
-        precondition(pooled.count == batch * architecture.textWidth, "PairProjector: expected \(batch)×\(architecture.textWidth) pooled text values, got \(pooled.count)")
+    public mutating func forwardText(pooled: Tensor) -> Tensor {
+        let batch = pooledRows(pooled, width: architecture.textWidth, side: "text")
         textBatch = batch
         let projected = textToken.forwardMean(pooled, groups: RowGroups(count: batch, rows: 1, first: 0, stride: 1))
-        return textHead?.forward(projected, rows: batch) ?? projected
-    }
-
-    /// ``forwardText(pooled:batch:)`` from an array.
-    public mutating func forwardText(pooled: [Float], batch: Int) -> [Float] {
-        pooled.withUnsafeBufferPointer { forwardText(pooled: $0, batch: batch) }
+        return rows(textHead?.forward(projected, rows: batch) ?? projected, batch: batch)
     }
 
     /// Backward pass of the latest text forward pass given dLoss/d(text embedding),
     /// `[batch, outputWidth]`: accumulates the text parameters' gradients.
-    public mutating func backwardText(outputGradient: [Float]) {
+    public mutating func backwardText(outputGradient: Tensor) {
         guard let batch = textBatch else { preconditionFailure("PairProjector.backwardText before forwardText") }
-        precondition(outputGradient.count == batch * architecture.outputWidth, "PairProjector: expected \(batch)×\(architecture.outputWidth) text gradients")
+        precondition(outputGradient.shape == [batch, architecture.outputWidth], "PairProjector: expected \(batch)×\(architecture.outputWidth) text gradients, got \(outputGradient.shape)")
         textBatch = nil
-        let pooledGradient = textHead?.backward(outputGradient: outputGradient) ?? outputGradient
+        let gradient = outputGradient.scalars
+        let pooledGradient = textHead?.backward(outputGradient: gradient) ?? gradient
         textToken.backwardMean(outputGradient: pooledGradient)
     }
 
-    /// L2-normalised text embeddings from packed token input (see
-    /// ``forwardText(tokens:lengths:)``), without dropout or caching.
-    public func embedText(tokens: UnsafeBufferPointer<Float>, lengths: [Int]) -> [Float] {
-        precondition(architecture.input == .tokens, "PairProjector: the architecture takes pooled text input")
-        let groups = Self.textGroups(lengths: lengths)
-        precondition(tokens.count == groups.totalRows * architecture.textWidth, "PairProjector: lengths sum to \(groups.totalRows) tokens of width \(architecture.textWidth), got \(tokens.count) values")
+    /// L2-normalised text embeddings `[lengths.count, outputWidth]` from packed token input
+    /// (see ``forwardText(tokens:lengths:)``), without dropout or caching.
+    public func embedText(tokens: Tensor, lengths: [Int]) -> Tensor {
+        let groups = textTokenGroups(tokens, lengths: lengths)
         return finishText(textToken.meanOutput(tokens, groups: groups), batch: lengths.count)
     }
 
-    /// L2-normalised text embeddings from pooled input, without dropout or caching.
-    public func embedText(pooled: UnsafeBufferPointer<Float>, batch: Int) -> [Float] {
-        precondition(architecture.input == .pooled, "PairProjector: the architecture takes text tokens")
-        precondition(pooled.count == batch * architecture.textWidth, "PairProjector: expected \(batch)×\(architecture.textWidth) pooled text values, got \(pooled.count)")
+    /// L2-normalised text embeddings `[batch, outputWidth]` from pooled input
+    /// `[batch, textWidth]`, without dropout or caching.
+    public func embedText(pooled: Tensor) -> Tensor {
+        let batch = pooledRows(pooled, width: architecture.textWidth, side: "text")
         return finishText(textToken.meanOutput(pooled, groups: RowGroups(count: batch, rows: 1, first: 0, stride: 1)), batch: batch)
     }
 
-    private func finishText(_ pooled: [Float], batch: Int) -> [Float] {
+    /// The row groups of packed text tokens, checked against the architecture.
+    private func textTokenGroups(_ tokens: Tensor, lengths: [Int]) -> RowGroups {
+        precondition(architecture.input == .tokens, "PairProjector: the architecture takes pooled text input")
+        let groups = Self.textGroups(lengths: lengths)
+        precondition(tokens.rank == 2 && tokens.dimension(1) == architecture.textWidth && tokens.dimension(0) == groups.totalRows, "PairProjector: lengths sum to \(groups.totalRows) tokens of width \(architecture.textWidth), got \(tokens.shape)")
+        return groups
+    }
+
+    private func finishText(_ pooled: [Float], batch: Int) -> Tensor {
         var output = textHead.map { $0.output(pooled, rows: batch) } ?? pooled
         ProjectorKernels.l2NormalizeRows(&output, rows: batch, width: architecture.outputWidth)
-        return output
+        return rows(output, batch: batch)
     }
 }

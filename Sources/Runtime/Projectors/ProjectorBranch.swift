@@ -197,12 +197,12 @@ public struct ProjectorBranch: Sendable {
     /// ``forward(_:rows:)`` of those rows gathered would draw it.
     ///
     /// - Precondition: no group is empty and every row lies inside `input`.
-    public mutating func forwardMean(_ input: UnsafeBufferPointer<Float>, groups: [Range<Int>]) -> [Float] {
+    public mutating func forwardMean(_ input: Tensor, groups: [Range<Int>]) -> [Float] {
         forwardMean(input, groups: RowGroups(groups))
     }
 
     /// ``forwardMean(_:groups:)`` without caching or dropout, whatever ``isTraining`` says.
-    public func meanOutput(_ input: UnsafeBufferPointer<Float>, groups: [Range<Int>]) -> [Float] {
+    public func meanOutput(_ input: Tensor, groups: [Range<Int>]) -> [Float] {
         meanOutput(input, groups: RowGroups(groups))
     }
 
@@ -277,7 +277,7 @@ public struct ProjectorBranch: Sendable {
     }
 
     /// ``forwardMean(_:groups:)`` on prepared groups.
-    mutating func forwardMean(_ input: UnsafeBufferPointer<Float>, groups: RowGroups) -> [Float] {
+    mutating func forwardMean(_ input: Tensor, groups: RowGroups) -> [Float] {
         var dropout: ProjectorRandom?
         if kind == .token && isTraining && dropoutProbability > 0 {
             precondition(dropoutProbability < 1, "ProjectorBranch: dropout probability must be below 1")
@@ -304,7 +304,7 @@ public struct ProjectorBranch: Sendable {
     }
 
     /// ``meanOutput(_:groups:)`` on prepared groups.
-    func meanOutput(_ input: UnsafeBufferPointer<Float>, groups: RowGroups) -> [Float] {
+    func meanOutput(_ input: Tensor, groups: RowGroups) -> [Float] {
         var pool = ScratchPool()
         var mask: [UInt8] = []
         return meanPass(input, groups: groups, dropout: nil, keepCache: false, pool: &pool, mask: &mask).output
@@ -313,16 +313,16 @@ public struct ProjectorBranch: Sendable {
     /// The grouped-mean forward pass; large buffers come from `pool`, and `mask` is reused for
     /// the dropout mask when dropout is on.
     private func meanPass(
-        _ input: UnsafeBufferPointer<Float>, groups: RowGroups, dropout: ProjectorRandom?, keepCache: Bool,
+        _ source: Tensor, groups: RowGroups, dropout: ProjectorRandom?, keepCache: Bool,
         pool: inout ScratchPool, mask: inout [UInt8]
     ) -> (output: [Float], cache: MeanCache?) {
-        precondition(groups.sourceEnd * inFeatures <= input.count, "ProjectorBranch: groups reach row \(groups.sourceEnd) of an input of \(input.count / max(inFeatures, 1)) rows")
+        precondition(groups.sourceEnd * inFeatures <= source.count, "ProjectorBranch: groups reach row \(groups.sourceEnd) of an input of \(source.count / max(inFeatures, 1)) rows")
         let count = groups.count
         let rows = groups.totalRows
         let (inWidth, outWidth) = (inFeatures, outFeatures)
         var output = ProjectorKernels.uninitialized(count * outWidth)
         var cache = MeanCache(groups: groups)
-        guard let source = input.baseAddress else {
+        guard source.count > 0 else {
             return ([Float](repeating: 0, count: count * outWidth), keepCache ? cache : nil)
         }
         switch layers {

@@ -112,10 +112,11 @@ enum ProjectorKernels {
     /// `groupMean`, `[groups, width]`. `random` is nil when dropout is off; otherwise the
     /// kept/dropped flags (1/0) go to `mask` unless it is empty.
     static func normalizeGroups(
-        _ input: UnsafePointer<Float>, width: Int, groups: RowGroups, norm: LayerNormLayer,
+        _ source: Tensor, width: Int, groups: RowGroups, norm: LayerNormLayer,
         dropout random: ProjectorRandom?, probability: Float, mask: inout [UInt8],
         normalized: inout [Float], output: inout [Float], groupMean: inout [Float]
     ) {
+        let input = source.baseAddress
         let kept = 1 / (1 - probability)
         let epsilon = norm.epsilon
         let writesMask = !mask.isEmpty
@@ -285,8 +286,9 @@ enum ProjectorKernels {
 
     /// The per-group mean of the source rows, `[groups, width]`.
     static func groupMean(
-        _ input: UnsafePointer<Float>, width: Int, groups: RowGroups, into output: inout [Float]
+        _ source: Tensor, width: Int, groups: RowGroups, into output: inout [Float]
     ) {
+        let input = source.baseAddress
         output.withUnsafeMutableBufferPointer { output in
             let output = output.baseAddress!
             forEachGroup(groups, width: width) { range in
@@ -309,8 +311,9 @@ enum ProjectorKernels {
 
     /// Copies the source rows of every group into one gathered `[rows, width]` buffer.
     static func gather(
-        _ input: UnsafePointer<Float>, width: Int, groups: RowGroups, into output: inout [Float]
+        _ source: Tensor, width: Int, groups: RowGroups, into output: inout [Float]
     ) {
+        let input = source.baseAddress
         output.withUnsafeMutableBufferPointer { output in
             let output = output.baseAddress!
             forEachGroup(groups, width: width) { range in

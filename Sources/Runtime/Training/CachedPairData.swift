@@ -90,26 +90,14 @@ public final class CachedPairData: Sendable {
 
     /// Gathers the inputs of the images `indices`, each with caption `caption(i)`.
     public func batch(images indices: [Int], caption: (Int) -> Int) -> TrainingBatch {
-        let count = indices.count
-        var vision = [Float](repeating: 0, count: count * tokensPerImage * visionWidth)
         let chosen = indices.map { captions[$0][caption($0)] }
-        let lengths = usesTokens ? chosen.map(\.tokenCount) : Array(repeating: 1, count: count)
-        var text = [Float](repeating: 0, count: lengths.reduce(0, +) * textWidth)
-        vision.withUnsafeMutableBufferPointer { buffer in
-            let stride = tokensPerImage * visionWidth
-            for (row, image) in indices.enumerated() {
-                let target = buffer.baseAddress! + row * stride
-                if usesTokens { visionCache.copyTokens(images[image], to: target) } else { visionCache.copyPooled(images[image], to: target) }
-            }
+        let locations = indices.map { images[$0] }
+        guard usesTokens else {
+            return TrainingBatch(
+                vision: visionCache.gatherPooled(locations), text: textCache.gatherPooled(chosen),
+                textLengths: Array(repeating: 1, count: indices.count))
         }
-        text.withUnsafeMutableBufferPointer { buffer in
-            var offset = 0
-            for (row, location) in chosen.enumerated() {
-                let target = buffer.baseAddress! + offset * textWidth
-                if usesTokens { textCache.copyTokens(location, to: target) } else { textCache.copyPooled(location, to: target) }
-                offset += lengths[row]
-            }
-        }
-        return TrainingBatch(count: count, vision: vision, tokensPerImage: tokensPerImage, text: text, textLengths: lengths)
+        let vision = visionCache.gatherTokens(locations).reshaped([indices.count, tokensPerImage, visionWidth])
+        return TrainingBatch(vision: vision, text: textCache.gatherTokens(chosen), textLengths: chosen.map(\.tokenCount))
     }
 }

@@ -144,21 +144,16 @@ public struct ProjectorTrainer: Sendable {
         projector.isTraining = true
         projector.zeroGradients()
         loss.logitScale.zeroGradient()
-        let width = architecture.outputWidth
-        let image: [Float]
-        let text: [Float]
+        let image: Tensor
+        let text: Tensor
         switch architecture.input {
         case .tokens:
-            image = batch.vision.withUnsafeBufferPointer {
-                projector.forwardVision(tokens: $0, batch: batch.count, tokensPerImage: batch.tokensPerImage)
-            }
-            text = batch.text.withUnsafeBufferPointer { projector.forwardText(tokens: $0, lengths: batch.textLengths) }
+            image = projector.forwardVision(tokens: batch.vision)
+            text = projector.forwardText(tokens: batch.text, lengths: batch.textLengths)
         case .pooled:
-            (image, text) = batch.vision.withUnsafeBufferPointer { vision in
-                batch.text.withUnsafeBufferPointer { text in projector.forwardPooledPair(vision: vision, text: text, batch: batch.count) }
-            }
+            (image, text) = projector.forwardPooledPair(vision: batch.vision, text: batch.text)
         }
-        let result = loss.evaluate(image: image, text: text, batch: batch.count, width: width)
+        let result = loss.evaluate(image: image, text: text)
         guard result.loss.isFinite else { throw .nonFinite(epoch: epoch, step: stepInEpoch, loss: result.loss) }
         if architecture.input == .pooled {
             projector.backwardPair(imageGradient: result.imageGradient, textGradient: result.textGradient)
