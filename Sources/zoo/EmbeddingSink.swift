@@ -40,8 +40,16 @@ struct EmbeddingSink {
         self.writesMask = writesMask
     }
 
+    /// Adds every row of one encoded batch and flushes the JSON lines.
+    mutating func append(_ rows: EncodedRows) throws {
+        for row in 0..<rows.count {
+            try append(id: rows.ids[row], embedding: rows.embedding(row), tokens: rows.tokenStates(row), count: rows.lengths[row])
+        }
+        flush()
+    }
+
     /// Adds one row: its pooled embedding and, with tokens, its `count` token states.
-    mutating func append(id: String, embedding: ArraySlice<Float>, tokens: ArraySlice<Float>, count: Int) throws {
+    private mutating func append(id: String, embedding: ArraySlice<Float>, tokens: ArraySlice<Float>, count: Int) throws {
         if output != nil {
             embeddings += embedding
             ids.append(id)
@@ -60,7 +68,7 @@ struct EmbeddingSink {
     }
 
     /// Writes the JSON lines gathered since the last flush.
-    mutating func flush() {
+    private mutating func flush() {
         guard !pending.isEmpty else { return }
         FileHandle.standardOutput.write(Data(pending.utf8))
         pending = ""
@@ -72,7 +80,7 @@ struct EmbeddingSink {
         guard let output else { return }
         let rows = ids.count
         var meta = metadata
-        meta["ids"] = String(decoding: (try? JSONSerialization.data(withJSONObject: ids)) ?? Data("[]".utf8), as: UTF8.self)
+        meta["ids"] = Output.compactArray(ids)
         var writer = SafeTensorsWriter(metadata: meta)
         do {
             try writer.add("embeddings", floats: embeddings, shape: [rows, width])
@@ -92,6 +100,6 @@ struct EmbeddingSink {
         } catch {
             throw ZooError(.io, "cannot write '\(output)': \(error)")
         }
-        FileHandle.standardError.write(Data("wrote \(rows) embeddings of width \(width) to \(output)\n".utf8))
+        Output.error("wrote \(rows) embeddings of width \(width) to \(output)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import ZooKit
 
 /// Printing helpers: aligned tables for people, JSON for programs.
@@ -41,5 +42,20 @@ enum Output {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+
+    /// Writes one line to standard error.
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Says on standard error that an image was skipped, and why.
+    static func reportSkipped(_ failure: ImageFailure) {
+        error("skipped \(failure.error.description)")
+    }
+
+    /// A list of strings as one compact JSON array (safetensors metadata values).
+    static func compactArray(_ values: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: values)) ?? Data("[]".utf8), as: UTF8.self)
     }
 }

@@ -92,11 +92,8 @@ struct EncodeCommand: ParsableCommand {
     private func encodeTexts(_ encoder: any TextEncoder, metadata: [String: String]) throws {
         let items = try TextInput.items(texts: text, input: input)
         var sink = EmbeddingSink(width: encoder.width, withTokens: tokens, output: output, writesMask: true)
-        for start in stride(from: 0, to: items.count, by: batch) {
-            let slice = Array(items[start..<min(start + batch, items.count)])
-            let encoding = try encoder.encode(slice.map(\.text))
-            try sink.append(encoding, ids: slice.map(\.id), lengths: encoding.lengths)
-            sink.flush()
+        try BatchEncoding.texts(items, encoder: encoder, batch: batch, withTokens: tokens) { rows in
+            try sink.append(rows)
         }
         try sink.finish(metadata: metadata)
     }
@@ -107,15 +104,8 @@ struct EncodeCommand: ParsableCommand {
         var sink = EmbeddingSink(width: encoder.width, withTokens: tokens, output: output, writesMask: false)
         if let pixels {
             guard images.isEmpty, input == nil else { throw ZooError(.usage, "pass --pixels alone, without --images or --input") }
-            let all = try ImageInput.pixels(pixels)
-            let count = all.shape[0]
-            let perImage = all.count / count
-            for start in stride(from: 0, to: count, by: batch) {
-                let end = min(start + batch, count)
-                let slice = Tensor(shape: [end - start] + all.shape.dropFirst(), scalars: Array(all.scalars[start * perImage..<end * perImage]))
-                let encoding = try encoder.encode(pixels: slice)
-                try sink.append(encoding, ids: (start..<end).map { String($0 + 1) })
-                sink.flush()
+            try BatchEncoding.pixels(try ImageInput.pixels(pixels), encoder: encoder, batch: batch, withTokens: tokens) { rows in
+                try sink.append(rows)
             }
             try sink.finish(metadata: metadata)
             return
@@ -124,51 +114,18 @@ struct EncodeCommand: ParsableCommand {
         guard let preprocessor else {
             throw ZooError(.data, "encoder '\(entry.name)' has no preprocessor_config.json; preprocess elsewhere and pass --pixels")
         }
-        let loader = ImageBatchLoader(urls: urls, preprocessor: preprocessor, batchSize: batch, skipBad: skipBad)
-        var skipped: [String] = []
-        while true {
-            let next: ImageBatch?
-            do { next = try loader.next() } catch { throw ZooError.image(error) }
-            guard let imageBatch = next else { break }
-            for failure in imageBatch.failures {
-                skipped.append(failure.url.path)
-                FileHandle.standardError.write(Data("skipped \(failure.error.description)\n".utf8))
-            }
-            guard imageBatch.count > 0 else { continue }
-            let encoding = try encoder.encode(pixels: imageBatch.pixels)
-            try sink.append(encoding, ids: imageBatch.urls.map(\.path))
-            sink.flush()
+        let skipped = try BatchEncoding.images(
+            urls, encoder: encoder, preprocessor: preprocessor, batch: batch, withTokens: tokens, skipBad: skipBad,
+            skipped: Output.reportSkipped
+        ) { rows in
+            try sink.append(rows)
         }
         var meta = metadata
         if !skipped.isEmpty {
-            meta["skipped"] = String(decoding: (try? JSONSerialization.data(withJSONObject: skipped)) ?? Data(), as: UTF8.self)
-            FileHandle.standardError.write(Data("skipped \(skipped.count) image(s)\n".utf8))
+            meta["skipped"] = Output.compactArray(skipped)
+            Output.error("skipped \(skipped.count) image(s)")
         }
         try sink.finish(metadata: meta)
-    }
-}
-
-extension EmbeddingSink {
-    /// Adds every row of a text encoding.
-    mutating func append(_ encoding: TextEncoding, ids: [String], lengths: [Int]) throws {
-        let pooled = encoding.pooled.scalars
-        let states = withTokens ? encoding.tokens.scalars : []
-        let padded = encoding.tokens.rank == 3 ? encoding.tokens.shape[1] : 0
-        for (row, id) in ids.enumerated() {
-            let tokenSlice = withTokens ? states[row * padded * width..<(row * padded + lengths[row]) * width] : []
-            try append(id: id, embedding: pooled[row * width..<(row + 1) * width], tokens: tokenSlice, count: lengths[row])
-        }
-    }
-
-    /// Adds every row of a vision encoding (all rows have the same token count).
-    mutating func append(_ encoding: VisionEncoding, ids: [String]) throws {
-        let pooled = encoding.pooled.scalars
-        let states = withTokens ? encoding.tokens.scalars : []
-        let count = encoding.tokens.rank == 3 ? encoding.tokens.shape[1] : 0
-        for (row, id) in ids.enumerated() {
-            let tokenSlice = withTokens ? states[row * count * width..<(row + 1) * count * width] : []
-            try append(id: id, embedding: pooled[row * width..<(row + 1) * width], tokens: tokenSlice, count: count)
-        }
     }
 }
 
@@ -202,36 +159,18 @@ struct PreprocessCommand: ParsableCommand {
         guard let preprocessor else {
             throw ZooError(.data, "encoder '\(entry.name)' has no preprocessor_config.json")
         }
-        let loader = ImageBatchLoader(urls: urls, preprocessor: preprocessor, batchSize: 16, skipBad: skipBad)
-        var scalars: [Float] = []
-        var shape: [Int] = []
-        var ids: [String] = []
-        var skipped: [String] = []
-        while true {
-            let next: ImageBatch?
-            do { next = try loader.next() } catch { throw ZooError.image(error) }
-            guard let batch = next else { break }
-            for failure in batch.failures {
-                skipped.append(failure.url.path)
-                FileHandle.standardError.write(Data("skipped \(failure.error.description)\n".utf8))
-            }
-            guard batch.count > 0 else { continue }
-            scalars += batch.pixels.scalars
-            shape = Array(batch.pixels.shape.dropFirst())
-            ids += batch.urls.map(\.path)
-        }
-        var metadata = ["encoder": entry.name, "zoo": ZooVersion.current,
-                        "ids": String(decoding: try JSONSerialization.data(withJSONObject: ids), as: UTF8.self)]
-        if !skipped.isEmpty {
-            metadata["skipped"] = String(decoding: try JSONSerialization.data(withJSONObject: skipped), as: UTF8.self)
+        let result = try ImagePreprocessing.run(urls, preprocessor: preprocessor, skipBad: skipBad, skipped: Output.reportSkipped)
+        var metadata = ["encoder": entry.name, "zoo": ZooVersion.current, "ids": Output.compactArray(result.ids)]
+        if !result.skipped.isEmpty {
+            metadata["skipped"] = Output.compactArray(result.skipped)
         }
         var writer = SafeTensorsWriter(metadata: metadata)
         do {
-            try writer.add("pixels", floats: scalars, shape: [ids.count] + (shape.isEmpty ? [3, 0, 0] : shape))
+            try writer.add("pixels", floats: result.pixels.scalars, shape: result.pixels.shape)
             try writer.write(to: URL(fileURLWithPath: output))
         } catch {
             throw ZooError(.io, "cannot write '\(output)': \(error)")
         }
-        FileHandle.standardError.write(Data("wrote pixels [\(ids.count), \(shape.map(String.init).joined(separator: ", "))] to \(output)\n".utf8))
+        Output.error("wrote pixels [\(result.pixels.shape.map(String.init).joined(separator: ", "))] to \(output)")
     }
 }

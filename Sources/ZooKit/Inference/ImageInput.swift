@@ -1,14 +1,13 @@
 import Foundation
-import ZooKit
 import Registry
 import Runtime
 
 /// Image inputs of `zoo encode` and `zoo preprocess`: `--images`, an `--input` list of paths, or
 /// an already preprocessed `--pixels` tensor.
-enum ImageInput {
+public enum ImageInput {
     /// Image URLs from `--images` or an `--input` file (one path per line, relative to the
     /// current directory; blank lines skipped).
-    static func urls(images: [String], input: String?) throws -> [URL] {
+    public static func urls(images: [String], input: String?) throws -> [URL] {
         switch (images.isEmpty, input) {
         case (false, nil):
             return images.map { URL(fileURLWithPath: $0) }
@@ -23,7 +22,7 @@ enum ImageInput {
     }
 
     /// The `pixels` tensor F32 [N,3,H,W] of a safetensors file, checked.
-    static func pixels(_ path: String) throws -> Tensor {
+    public static func pixels(_ path: String) throws -> Tensor {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ZooError(.noInput, "pixels file '\(path)' does not exist")
         }

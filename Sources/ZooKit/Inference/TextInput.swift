@@ -1,12 +1,16 @@
 import Foundation
-import ZooKit
 import Registry
 import Runtime
 
 /// One text to tokenize or encode, with its id.
-struct TextItem: Sendable {
-    var id: String
-    var text: String
+public struct TextItem: Sendable, Equatable {
+    public var id: String
+    public var text: String
+
+    public init(id: String, text: String) {
+        self.id = id
+        self.text = text
+    }
 }
 
 /// Reads `--text` values or an `--input` file: one text per line, or JSON lines with `text`
@@ -15,8 +19,9 @@ struct TextItem: Sendable {
 /// A text's characters are data: only a UTF-8 byte-order mark at the very start of the file is
 /// dropped, and a line's final CR (CRLF files). Every other character, U+FEFF included, reaches
 /// the tokenizer as written (scripts/tokenizer_fuzz.py checks this against `tokenizers`).
-enum TextInput {
-    static func items(texts: [String], input: String?) throws -> [TextItem] {
+public enum TextInput {
+    /// The texts of `--text` values (ids 1, 2, …) or of an `--input` file; exactly one of the two.
+    public static func items(texts: [String], input: String?) throws -> [TextItem] {
         switch (texts.isEmpty, input) {
         case (false, nil):
             return texts.enumerated().map { TextItem(id: String($0.offset + 1), text: $0.element) }
@@ -29,7 +34,8 @@ enum TextInput {
         }
     }
 
-    static func read(_ path: String) throws -> [TextItem] {
+    /// The texts of a file (or `-` for standard input), one per line or as JSON lines.
+    public static func read(_ path: String) throws -> [TextItem] {
         let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
