@@ -15,7 +15,8 @@
 /// ``step(optimizer:loss:learningRate:)``. Each backward pass consumes its forward pass's cache.
 /// No input gradients are formed: the encoders are frozen.
 ///
-/// Performance: every matrix product is one BLAS `sgemm`; for the mean over tokens the last
+/// Performance: every training product is one BLAS `sgemm` (the `embed…` helpers use zoo's packed
+/// kernel, so a row embeds to the same bits whatever else is in the call); for the mean over tokens the last
 /// linear layers of a branch run on the means (mean_r(W·a_r + b) = W·mean_r(a_r) + b), so only a
 /// branch's first layer runs once per token.
 public struct PairProjector: Sendable {

@@ -333,16 +333,16 @@ public struct ProjectorBranch: Sendable {
         case .linear(let layer):
             var mean = keepCache ? pool.take(count * inWidth) : ProjectorKernels.uninitialized(count * inWidth)
             ProjectorKernels.groupMean(source, width: inWidth, groups: groups, into: &mean)
-            ProjectorKernels.linearForward(layer, input: mean, rows: count, into: &output)
+            ProjectorKernels.linearForward(layer, input: mean, rows: count, into: &output, rowIndependent: !keepCache)
             if keepCache { cache.input = mean }
         case .mlp(let first, let second):
             var gathered = pool.take(rows * inWidth)
             var preActivation = pool.take(rows * outWidth)
             var hiddenMean = ProjectorKernels.uninitialized(count * outWidth)
             ProjectorKernels.gather(source, width: inWidth, groups: groups, into: &gathered)
-            ProjectorKernels.linearForward(first, input: gathered, rows: rows, into: &preActivation)
+            ProjectorKernels.linearForward(first, input: gathered, rows: rows, into: &preActivation, rowIndependent: !keepCache)
             ProjectorKernels.geluGroupMean(&preActivation, width: outWidth, groups: groups, keepingDerivative: keepCache, into: &hiddenMean)
-            ProjectorKernels.linearForward(second, input: hiddenMean, rows: count, into: &output)
+            ProjectorKernels.linearForward(second, input: hiddenMean, rows: count, into: &output, rowIndependent: !keepCache)
             if keepCache {
                 cache.input = gathered
                 cache.derivative = preActivation
@@ -367,10 +367,11 @@ public struct ProjectorBranch: Sendable {
                 source, width: inWidth, groups: groups, norm: block.norm,
                 dropout: dropout, probability: block.dropoutProbability, mask: &mask,
                 normalized: &normalized, output: &projected, groupMean: &inputMean)
-            ProjectorKernels.linearForward(block.mlpIn, input: projected, rows: rows, into: &preActivation)
+            ProjectorKernels.linearForward(block.mlpIn, input: projected, rows: rows, into: &preActivation, rowIndependent: !keepCache)
             ProjectorKernels.geluGroupMean(&preActivation, width: outWidth, groups: groups, keepingDerivative: keepCache, into: &hiddenMean)
-            ProjectorKernels.linearForward(block.linear, input: inputMean, rows: count, into: &output)
-            ProjectorKernels.linearForward(block.mlpOut, input: hiddenMean, rows: count, into: &output, accumulate: true)
+            ProjectorKernels.linearForward(block.linear, input: inputMean, rows: count, into: &output, rowIndependent: !keepCache)
+            ProjectorKernels.linearForward(
+                block.mlpOut, input: hiddenMean, rows: count, into: &output, accumulate: true, rowIndependent: !keepCache)
             pool.give(projected)
             if keepCache {
                 cache.normalized = normalized

@@ -413,7 +413,30 @@ enum ProjectorKernels {
 
     /// y = x · Wᵀ + b on `rows` rows of `input` (`[rows, in]`) into `output` (`[rows, out]`);
     /// with `accumulate`, added onto `output`.
-    static func linearForward(_ layer: Linear, input: [Float], rows: Int, into output: inout [Float], accumulate: Bool = false) {
+    ///
+    /// With `rowIndependent` (inference) the product runs on zoo's packed kernel
+    /// (``PackedLinear``, the weight packed for this call), whose value for a row never depends on
+    /// the other rows of the call: an item embeds to the same bits alone, in a batch of 64 or in
+    /// a cache block, on every kernel copy. Training keeps OpenBLAS, whose reduction order varies
+    /// with the row count.
+    static func linearForward(
+        _ layer: Linear, input: [Float], rows: Int, into output: inout [Float], accumulate: Bool = false,
+        rowIndependent: Bool = false
+    ) {
+        if rowIndependent {
+            let packed = PackedLinear(weight: Tensor(shape: [layer.outFeatures, layer.inFeatures], scalars: layer.weight.value))
+            input.withUnsafeBufferPointer { x in
+                layer.bias.value.withUnsafeBufferPointer { b in
+                    output.withUnsafeMutableBufferPointer { y in
+                        let output = y.baseAddress!
+                        packed(
+                            input: x.baseAddress!, rows: rows, bias: b.baseAddress!,
+                            residual: accumulate ? UnsafePointer(output) : nil, output: output)
+                    }
+                }
+            }
+            return
+        }
         input.withUnsafeBufferPointer { x in
             layer.weight.value.withUnsafeBufferPointer { w in
                 layer.bias.value.withUnsafeBufferPointer { b in

@@ -36,11 +36,13 @@ public struct Linear: Sendable {
     /// The parameters, weight first.
     public var parameters: [ProjectorParameter] { [weight, bias] }
 
-    /// y = x · Wᵀ + b for `rows` rows of `input` (`[rows, in]`); returns `[rows, out]`.
-    public func forward(_ input: [Float], rows: Int) -> [Float] {
+    /// y = x · Wᵀ + b for `rows` rows of `input` (`[rows, in]`); returns `[rows, out]`. With
+    /// `rowIndependent` (inference), each row's values do not depend on the other rows (see
+    /// `ProjectorKernels.linearForward`).
+    public func forward(_ input: [Float], rows: Int, rowIndependent: Bool = false) -> [Float] {
         precondition(input.count == rows * inFeatures, "Linear: expected \(rows)×\(inFeatures) inputs, got \(input.count)")
         var output = [Float](repeating: 0, count: rows * outFeatures)
-        ProjectorKernels.linearForward(self, input: input, rows: rows, into: &output)
+        ProjectorKernels.linearForward(self, input: input, rows: rows, into: &output, rowIndependent: rowIndependent)
         return output
     }
 

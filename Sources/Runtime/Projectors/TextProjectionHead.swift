@@ -102,22 +102,23 @@ public struct TextProjectionHead: Sendable {
             }
             dropoutRandom.skip(rows * outFeatures)
         }
-        let (output, cache) = pass(input, rows: rows, dropoutScale: dropoutScale)
+        let (output, cache) = pass(input, rows: rows, dropoutScale: dropoutScale, rowIndependent: false)
         self.cache = cache
         return output
     }
 
-    /// The output for `rows` pooled embeddings with no dropout and nothing cached.
+    /// The output for `rows` pooled embeddings with no dropout and nothing cached; each row's
+    /// values do not depend on the other rows.
     public func output(_ input: [Float], rows: Int) -> [Float] {
-        pass(input, rows: rows, dropoutScale: nil).output
+        pass(input, rows: rows, dropoutScale: nil, rowIndependent: true).output
     }
 
-    private func pass(_ input: [Float], rows: Int, dropoutScale: [Float]?) -> (output: [Float], cache: Cache) {
+    private func pass(_ input: [Float], rows: Int, dropoutScale: [Float]?, rowIndependent: Bool) -> (output: [Float], cache: Cache) {
         precondition(input.count == rows * inFeatures, "TextProjectionHead: expected \(rows)×\(inFeatures) inputs, got \(input.count)")
-        let projected = projection.forward(input, rows: rows)
+        let projected = projection.forward(input, rows: rows, rowIndependent: rowIndependent)
         var activated = projected
         for index in activated.indices { activated[index] = GELUForm.exact.apply(activated[index]) }
-        var residual = fc.forward(activated, rows: rows)
+        var residual = fc.forward(activated, rows: rows, rowIndependent: rowIndependent)
         if let dropoutScale {
             for index in residual.indices { residual[index] *= dropoutScale[index] }
         }
