@@ -3,8 +3,8 @@ import ZooKit
 import Registry
 import Runtime
 
-/// Collects encoder outputs row by row and emits them as JSON lines (streamed) or, with an
-/// output path, as one safetensors file at the end.
+/// Collects encoder outputs row by row and emits them as JSON lines (streamed to standard
+/// output, or to a `.jsonl` file committed at the end) or as one `.safetensors` file at the end.
 struct EmbeddingSink {
     let width: Int
     let withTokens: Bool
@@ -12,6 +12,14 @@ struct EmbeddingSink {
     /// Whether a `mask` tensor is written with the tokens (text: sequences differ in length).
     let writesMask: Bool
 
+    /// Where JSON lines go when they are not gathered for a safetensors file.
+    private enum Lines {
+        case standardOutput
+        case file(DurableFile)
+        case none
+    }
+
+    private let lines: Lines
     private var embeddings: [Float] = []
     private var tokenRows: [[Float]] = []
     private var tokenCounts: [Int] = []
@@ -33,11 +41,21 @@ struct EmbeddingSink {
         return encoder
     }()
 
-    init(width: Int, withTokens: Bool, output: String?, writesMask: Bool) {
+    /// A sink for rows of `width`; `output` ends in `.safetensors` or `.jsonl`, or is nil for
+    /// standard output. A `.jsonl` file is created now (beside its final name) and appears whole
+    /// at ``finish(metadata:)``.
+    init(width: Int, withTokens: Bool, output: String?, writesMask: Bool) throws {
         self.width = width
         self.withTokens = withTokens
         self.output = output
         self.writesMask = writesMask
+        if let output, output.hasSuffix(".jsonl") {
+            do { lines = .file(try DurableFile(creating: URL(fileURLWithPath: output))) } catch {
+                throw ZooError(.io, error.description)
+            }
+        } else {
+            lines = output == nil ? .standardOutput : .none
+        }
     }
 
     /// Adds every row of one encoded batch and flushes the JSON lines.
@@ -45,12 +63,12 @@ struct EmbeddingSink {
         for row in 0..<rows.count {
             try append(id: rows.ids[row], embedding: rows.embedding(row), tokens: rows.tokenStates(row), count: rows.lengths[row])
         }
-        flush()
+        try flush()
     }
 
     /// Adds one row: its pooled embedding and, with tokens, its `count` token states.
     private mutating func append(id: String, embedding: ArraySlice<Float>, tokens: ArraySlice<Float>, count: Int) throws {
-        if output != nil {
+        if case .none = lines {
             embeddings += embedding
             ids.append(id)
             if withTokens {
@@ -65,20 +83,31 @@ struct EmbeddingSink {
             line.tokens = (0..<count).map { t in tokens[base + t * width..<base + (t + 1) * width].map(Double.init) }
         }
         pending += String(decoding: try lineEncoder.encode(line), as: UTF8.self) + "\n"
+        ids.append(id)
     }
 
     /// Writes the JSON lines gathered since the last flush.
-    private mutating func flush() {
+    private mutating func flush() throws {
         guard !pending.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(pending.utf8))
+        switch lines {
+        case .standardOutput: FileHandle.standardOutput.write(Data(pending.utf8))
+        case .file(let file):
+            do { try file.write(Data(pending.utf8)) } catch { throw ZooError(.io, error.description) }
+        case .none: break
+        }
         pending = ""
     }
 
-    /// Writes the safetensors file, when an output path was given.
+    /// Commits the `.jsonl` file or writes the safetensors file, when an output path was given.
     mutating func finish(metadata: [String: String]) throws {
-        flush()
+        try flush()
         guard let output else { return }
         let rows = ids.count
+        if case .file(let file) = lines {
+            do { try file.commit() } catch { throw ZooError(.io, error.description) }
+            Output.error("wrote \(rows) embeddings of width \(width) to \(output)")
+            return
+        }
         var meta = metadata
         meta["ids"] = Output.compactArray(ids)
         var writer = SafeTensorsWriter(metadata: meta)

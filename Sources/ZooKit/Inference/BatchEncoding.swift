@@ -74,3 +74,43 @@ enum ImageBatches {
         }
     }
 }
+
+extension BatchEncoding {
+    /// Joint-space embeddings of `items` through a trained pair, `batch` texts per call; the
+    /// rows' lengths are the texts' token counts.
+    public static func texts(_ items: [TextItem], pair: AlignedPair, batch: Int, _ body: (EncodedRows) throws -> Void) throws {
+        precondition(batch >= 1)
+        for start in stride(from: 0, to: items.count, by: batch) {
+            let slice = items[start..<min(start + batch, items.count)]
+            let encoding = try pair.textEncoder.encode(slice.map(\.text))
+            try body(EncodedRows(ids: slice.map(\.id), embeddings: pair.project(encoding).tensor, tokens: nil, lengths: encoding.lengths))
+        }
+    }
+
+    /// Joint-space embeddings of the rows of a preprocessed `pixels` tensor; ids are 1…N.
+    public static func pixels(_ pixels: Tensor, pair: AlignedPair, batch: Int, _ body: (EncodedRows) throws -> Void) throws {
+        let tokens = pair.projector.architecture.input == .tokens
+        try self.pixels(pixels, encoder: pair.visionEncoder, batch: batch, withTokens: tokens) { rows in
+            try body(EncodedRows(ids: rows.ids, embeddings: pair.project(rows.visionEncoding).tensor, tokens: nil, lengths: rows.lengths))
+        }
+    }
+
+    /// Joint-space embeddings of image files through a trained pair; `skipBad` and `skipped` as
+    /// in ``images(_:encoder:preprocessor:batch:withTokens:skipBad:skipped:_:)``.
+    @discardableResult
+    public static func images(
+        _ urls: [URL], pair: AlignedPair, batch: Int, skipBad: Bool, skipped: (ImageFailure) -> Void = { _ in },
+        _ body: (EncodedRows) throws -> Void
+    ) throws -> [String] {
+        var copy = pair
+        copy.batchSize = batch
+        return try copy.embedImages(urls, skipBad: skipBad, skipped: skipped) { ids, rows in
+            try body(EncodedRows(ids: ids, embeddings: rows.tensor, tokens: nil, lengths: Array(repeating: 0, count: ids.count)))
+        }
+    }
+}
+
+extension EmbeddingMatrix {
+    /// The matrix as a `[rows, width]` tensor.
+    public var tensor: Tensor { Tensor(shape: [rows, width], scalars: values) }
+}

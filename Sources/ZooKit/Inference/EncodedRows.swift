@@ -38,6 +38,11 @@ public struct EncodedRows: Sendable {
             lengths: Array(repeating: count, count: ids.count))
     }
 
+    /// The rows as the vision encoding they came from (tokens, when kept, and embeddings).
+    var visionEncoding: VisionEncoding {
+        VisionEncoding(tokens: tokens ?? Tensor(shape: [count, 0, width], scalars: []), pooled: embeddings)
+    }
+
     /// The number of rows.
     public var count: Int { ids.count }
 
