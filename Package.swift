@@ -75,15 +75,16 @@ let package = Package(
         .target(
             name: "ZooCuration", dependencies: ["ZooTensor", "ZooCache", "ZooProjectors", "ZooEvaluation"],
             path: "Sources/Runtime/Curation"),
+        .target(name: "ZooSearch", dependencies: ["ZooTensor", "ZooSafeTensors"], path: "Sources/Runtime/Search"),
         .target(
             name: "Runtime",
             dependencies: [
                 "ZooCore", "ZooTensor", "ZooSafeTensors", "ZooTokenizers", "ZooImages", "ZooDatasets", "ZooEncoders",
-                "ZooCache", "ZooProjectors", "ZooTraining", "ZooEvaluation", "ZooAnalysis", "ZooCuration",
+                "ZooCache", "ZooProjectors", "ZooTraining", "ZooEvaluation", "ZooAnalysis", "ZooCuration", "ZooSearch",
             ],
             exclude: [
                 "Core", "Tensor", "SafeTensors", "Tokenizers", "Images", "Datasets", "Encoders", "Cache", "Projectors",
-                "Training", "Evaluation", "Analysis", "Curation",
+                "Training", "Evaluation", "Analysis", "Curation", "Search",
             ]),
         .target(name: "CZooPlugin"),
         .target(name: "CSystemShims"),

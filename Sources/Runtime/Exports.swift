@@ -11,6 +11,7 @@
 @_exported import ZooImages
 @_exported import ZooProjectors
 @_exported import ZooSafeTensors
+@_exported import ZooSearch
 @_exported import ZooTensor
 @_exported import ZooTokenizers
 @_exported import ZooTraining

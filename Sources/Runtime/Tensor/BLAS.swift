@@ -44,6 +44,21 @@ public enum BLAS {
         }
     }
 
+    /// y = A · x for a row-major `m × n` matrix A with leading dimension `lda` (`cblas_sgemv`).
+    public static func sgemv(
+        m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
+        guard m > 0 else { return }
+        BLASCore.ensurePrepared()
+        guard n > 0 else {
+            y.update(repeating: 0, count: m)
+            return
+        }
+        GEMMCounters.measure(flops: 2 * m * n) {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(n), 1, a, blasint(lda), x, 1, 0, y, 1)
+        }
+    }
+
     /// output = input · weightᵀ + bias (+ residual): a PyTorch `nn.Linear` on `rows` rows in one
     /// GEMM.
     ///
