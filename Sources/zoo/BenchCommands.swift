@@ -7,7 +7,7 @@ import Runtime
 /// `zoo bench …`: throughput benchmarks (never timed tests).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure throughput.", subcommands: [BenchEncode.self, BenchTrain.self, BenchEval.self, BenchGEMM.self])
+        commandName: "bench", abstract: "Measure throughput.", subcommands: [BenchEncode.self, BenchTrain.self, BenchEval.self, BenchGEMM.self, BenchSearch.self])
 }
 
 /// `zoo bench encode NAME [--n N] [--batch B]`: sentences/s on generated captions.
