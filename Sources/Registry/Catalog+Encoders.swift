@@ -165,6 +165,7 @@ extension Catalog {
         let users = try Int.fetchOne(db, sql: """
             SELECT (SELECT COUNT(*) FROM encoder WHERE checkpoint_digest = ?1)
                  + (SELECT COUNT(*) FROM projector WHERE checkpoint_digest = ?1)
+                 + (SELECT COUNT(*) FROM search_index WHERE checkpoint_digest = ?1)
             """, arguments: [digest]) ?? 0
         guard users == 0 else { return false }
         return try CheckpointRecord.deleteOne(db, key: digest)

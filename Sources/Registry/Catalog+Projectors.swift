@@ -52,11 +52,14 @@ extension Catalog {
 
     /// Removes the projector `pair` names (the newest when no tag is given) with its evaluations.
     /// Returns the row and its checkpoint digest when nothing else uses it any more.
-    public func removeProjector(_ pair: PairReference) throws -> (entry: ProjectorEntry, released: String?) {
+    /// Its search indexes go with it (their checkpoints are released too when unused).
+    public func removeProjector(_ pair: PairReference) throws -> (entry: ProjectorEntry, released: [String]) {
         let entry = try projectorEntry(for: pair)
-        let released = try write { db -> String? in
+        let released = try write { db -> [String] in
+            let indexDigests = try String.fetchAll(
+                db, sql: "SELECT checkpoint_digest FROM search_index WHERE projector_id = ?", arguments: [entry.record.id])
             _ = try entry.record.delete(db)
-            return try Catalog.dropIfUnused(db, digest: entry.record.checkpointDigest) ? entry.record.checkpointDigest : nil
+            return try ([entry.record.checkpointDigest] + indexDigests).filter { try Catalog.dropIfUnused(db, digest: $0) }
         }
         return (entry, released)
     }

@@ -144,6 +144,28 @@ enum CatalogMigrations {
             // Per-class results of classification runs (class names, recall, confusion matrix) for reports.
             try db.execute(sql: "ALTER TABLE eval_run ADD COLUMN details TEXT")
         }
+        migrator.registerMigration("v7-search-indexes") { db in
+            // `zoo index build`: a pair's projected, normalised image embeddings, stored as a
+            // checkpoint (vectors + ids); `projector_digest` is the projector checkpoint that
+            // made them. Removing the projector removes its indexes.
+            try db.execute(sql: """
+                CREATE TABLE search_index (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    projector_id INTEGER NOT NULL REFERENCES projector(id) ON DELETE CASCADE,
+                    projector_digest TEXT NOT NULL,
+                    dataset_id INTEGER REFERENCES dataset(id) ON DELETE SET NULL,
+                    source TEXT NOT NULL,
+                    count INTEGER NOT NULL CHECK (count >= 0),
+                    width INTEGER NOT NULL CHECK (width > 0),
+                    dtype TEXT NOT NULL CHECK (dtype IN ('f16', 'f32')),
+                    checkpoint_digest TEXT NOT NULL REFERENCES checkpoint(digest),
+                    created_at DATETIME NOT NULL
+                );
+                CREATE INDEX search_index_projector ON search_index(projector_id);
+                CREATE INDEX search_index_checkpoint ON search_index(checkpoint_digest);
+                """)
+        }
         return migrator
     }
 }

@@ -51,12 +51,29 @@ public final class ModelZoo: Sendable {
     /// else uses them.
     public func removeProjector(_ pair: PairReference) throws -> ProjectorEntry {
         let (entry, released) = try catalog.removeProjector(pair)
+        try deleteUnused(released)
+        return entry
+    }
+
+    /// Stores an index folder (config.json + vectors.safetensors + ids.json) and records
+    /// `index` for it, in one step: nothing is left in the catalog on failure. The folder's files
+    /// are hard-linked into the store where the file system allows.
+    public func addSearchIndex(_ index: SearchIndexRecord, from folder: CheckpointFolder) throws -> SearchIndexRecord {
+        try store.withLock(exclusive: false) {
+            let stored = try store.add(folder, link: true)
+            return try catalog.insertSearchIndex(index, stored: stored)
+        }
+    }
+
+    /// Removes the index `name` and its stored files when nothing else uses them.
+    public func removeSearchIndex(named name: String) throws -> SearchIndexEntry {
+        let (entry, released) = try catalog.removeSearchIndex(named: name)
         if let released { try deleteUnused([released]) }
         return entry
     }
 
     /// Deletes store folders whose catalog rows are gone (re-checked under the exclusive lock).
-    private func deleteUnused(_ digests: [String]) throws {
+    func deleteUnused(_ digests: [String]) throws {
         try store.withLock(exclusive: true) {
             let rows = Set(try catalog.checkpoints().map(\.digest))
             for digest in digests where !rows.contains(digest) { try store.delete(digest) }
