@@ -97,6 +97,16 @@ for tag in token pooled token-imported heldout; do
   fi
 done
 
+step "use the model: zero-shot labels for images as PNG files, an index of the test set, text search"
+# Eight test images written out as PNG files (the class is in the name), as anyone's photos would be.
+python3 scripts/export_pngs.py --idx "$data" --split t10k --count 8 --out build/demo/photos \
+  --classnames data/fashion-mnist/classnames.txt
+"$zoo" classify "$pair@token" --images build/demo/photos --classnames data/fashion-mnist/classnames.txt --top 2
+"$zoo" index list --json | grep -q '"name" : "fmnist-test"' || "$zoo" index build "$pair@token" fmnist-test
+"$zoo" index list
+"$zoo" search fmnist-test --text "a leather ankle boot" --k 5
+"$zoo" encode "$pair@token" --text "a leather ankle boot" --output build/demo/query.safetensors
+
 step "leaderboard"
 "$zoo" results
 "$zoo" report --output report.html --title "zoo demo: Fashion-MNIST"
