@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -95,16 +98,28 @@ let package = Package(
         .target(
             name: "ZooKit",
             dependencies: ["Registry", "Runtime", "Plugins", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "ZooServer",
+            dependencies: [
+                "ZooKit", "Registry", "Runtime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "zoo",
             dependencies: [
-                "ZooKit", "Registry", "Runtime", "Plugins",
+                "ZooKit", "ZooServer", "Registry", "Runtime", "Plugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Plugins", "CVectorKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Runtime"]),
+        .testTarget(
+            name: "ZooServerTests",
+            dependencies: ["ZooServer", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(
             name: "ZooCLITests",
             dependencies: ["zoo", "ZooKit", "Registry", "Runtime", .product(name: "GRDB", package: "GRDB.swift")]),

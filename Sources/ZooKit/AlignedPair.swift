@@ -146,11 +146,11 @@ public struct AlignedPair: Sendable {
         var skippedPaths: [String] = []
         try ImageBatches.each(urls, preprocessor: preprocessor, batch: max(1, batchSize), skipBad: skipBad) { batch in
             for failure in batch.failures {
-                skippedPaths.append(failure.url.path)
+                skippedPaths.append(failure.url.relativePath)
                 skipped(failure)
             }
             guard batch.count > 0 else { return }
-            try body(batch.urls.map(\.path), try embed(pixels: batch.pixels))
+            try body(batch.urls.map(\.relativePath), try embed(pixels: batch.pixels))
         }
         return skippedPaths
     }

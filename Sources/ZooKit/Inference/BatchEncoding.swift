@@ -47,12 +47,12 @@ public enum BatchEncoding {
         var skippedPaths: [String] = []
         try ImageBatches.each(urls, preprocessor: preprocessor, batch: batch, skipBad: skipBad) { imageBatch in
             for failure in imageBatch.failures {
-                skippedPaths.append(failure.url.path)
+                skippedPaths.append(failure.url.relativePath)
                 skipped(failure)
             }
             guard imageBatch.count > 0 else { return }
             let encoding = try encoder.encode(pixels: imageBatch.pixels)
-            try body(EncodedRows(encoding, ids: imageBatch.urls.map(\.path), withTokens: withTokens))
+            try body(EncodedRows(encoding, ids: imageBatch.urls.map(\.relativePath), withTokens: withTokens))
         }
         return skippedPaths
     }

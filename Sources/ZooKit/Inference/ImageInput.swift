@@ -35,7 +35,7 @@ public enum ImageInput {
         for path in paths {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-                let found = imagesInFolder(URL(fileURLWithPath: path))
+                let found = imagesInFolder(path)
                 guard !found.isEmpty else {
                     throw ZooError(.noInput, "folder '\(path)' holds no .jpg, .jpeg, .png or .webp files")
                 }
@@ -51,16 +51,24 @@ public enum ImageInput {
         return urls
     }
 
-    /// The image files under `folder`, sorted by path.
-    private static func imagesInFolder(_ folder: URL) -> [URL] {
-        guard let walker = FileManager.default.enumerator(
-            at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
-        else { return [] }
-        var found: [URL] = []
-        for case let url as URL in walker where imageExtensions.contains(url.pathExtension.lowercased()) {
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { found.append(url) }
+    /// The image files under `folder`, sorted by path; each path is `folder` joined with the
+    /// file's path inside it (relative stays relative).
+    private static func imagesInFolder(_ folder: String) -> [URL] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        var found: [String] = []
+        for case let relative as String in walker {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") {
+                walker.skipDescendants()
+                continue
+            }
+            guard imageExtensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
+            let path = base + "/" + relative
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue { found.append(path) }
         }
-        return found.sorted { $0.path < $1.path }
+        return found.sorted().map { URL(fileURLWithPath: $0) }
     }
 
     /// The paths `pattern` matches (glob(3)), sorted.

@@ -25,13 +25,13 @@ public enum ImagePreprocessing {
         var skippedPaths: [String] = []
         try ImageBatches.each(urls, preprocessor: preprocessor, batch: 16, skipBad: skipBad) { batch in
             for failure in batch.failures {
-                skippedPaths.append(failure.url.path)
+                skippedPaths.append(failure.url.relativePath)
                 skipped(failure)
             }
             guard batch.count > 0 else { return }
             scalars += batch.pixels.scalars
             shape = Array(batch.pixels.shape.dropFirst())
-            ids += batch.urls.map(\.path)
+            ids += batch.urls.map(\.relativePath)
         }
         return Result(pixels: Tensor(shape: [ids.count] + shape, scalars: scalars), ids: ids, skipped: skippedPaths)
     }

@@ -1,0 +1,136 @@
+import Foundation
+
+/// A bounded queue of encoding jobs for one model and one modality, served by one worker
+/// thread: whatever jobs are waiting when the worker is free are encoded as one batch, up to
+/// `maxBatch` inputs (a larger job runs alone). Rows do not depend on what else is in a batch
+/// (zoo's kernels are row-independent), so merging requests never changes their answers.
+///
+/// A job that would take the waiting inputs past `capacity` is refused at once (429). A job
+/// whose task is cancelled while it waits (its client went away) leaves the queue.
+final class BatchQueue<Item: Sendable>: @unchecked Sendable {
+    /// One request's inputs and how to answer it.
+    private struct Job {
+        let id: UInt64
+        let items: [Item]
+        let resume: @Sendable (Result<[[Float]], any Error>) -> Void
+    }
+
+    let name: String
+    private let maxBatch: Int
+    private let capacity: Int
+    private let compute: @Sendable ([Item]) throws -> [[Float]]
+    private let metrics: ServerMetrics
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var waiting = 0
+    private var nextID: UInt64 = 0
+    private var cancelledEarly: Set<UInt64> = []
+
+    /// Starts the worker thread.
+    init(name: String, maxBatch: Int, capacity: Int, metrics: ServerMetrics, compute: @escaping @Sendable ([Item]) throws -> [[Float]]) {
+        self.name = name
+        self.maxBatch = max(1, maxBatch)
+        self.capacity = max(1, capacity)
+        self.compute = compute
+        self.metrics = metrics
+        let thread = Thread { [unowned self] in self.work() }
+        thread.name = "zoo-batch-\(name)"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Inputs waiting now.
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting
+    }
+
+    /// Encodes `items` with whatever else is waiting; one row per item.
+    ///
+    /// - Throws: ``APIError`` 429 when the queue is full, `CancellationError` when the task is
+    ///   cancelled before its batch starts, or the model's error.
+    func submit(_ items: [Item], retryAfter: Int) async throws -> [[Float]] {
+        let id = takeID()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[[Float]], any Error>) in
+                condition.lock()
+                if cancelledEarly.remove(id) != nil {
+                    condition.unlock()
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                guard waiting + items.count <= capacity || waiting == 0 else {
+                    let depth = waiting
+                    condition.unlock()
+                    continuation.resume(throwing: APIError(
+                        status: .tooManyRequests,
+                        message: "the queue of '\(name)' holds \(depth) inputs (at most \(capacity)); retry after \(retryAfter) s",
+                        type: "rate_limit_error", param: nil, retryAfter: retryAfter))
+                    return
+                }
+                jobs.append(Job(id: id, items: items, resume: { continuation.resume(with: $0) }))
+                waiting += items.count
+                metrics.queueDepth(name).set(to: Double(waiting))
+                condition.signal()
+                condition.unlock()
+            }
+        } onCancel: {
+            self.cancel(id)
+        }
+    }
+
+    /// A fresh job id.
+    private func takeID() -> UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        nextID += 1
+        return nextID
+    }
+
+    /// Drops job `id` if it has not started.
+    private func cancel(_ id: UInt64) {
+        condition.lock()
+        guard let index = jobs.firstIndex(where: { $0.id == id }) else {
+            cancelledEarly.insert(id)
+            condition.unlock()
+            return
+        }
+        let job = jobs.remove(at: index)
+        waiting -= job.items.count
+        metrics.queueDepth(name).set(to: Double(waiting))
+        condition.unlock()
+        job.resume(.failure(CancellationError()))
+    }
+
+    /// The worker: take what is waiting (up to `maxBatch` inputs), encode, answer, repeat.
+    private func work() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            var taken = [jobs.removeFirst()]
+            var count = taken[0].items.count
+            while let next = jobs.first, count + next.items.count <= maxBatch {
+                taken.append(jobs.removeFirst())
+                count += next.items.count
+            }
+            waiting -= count
+            metrics.queueDepth(name).set(to: Double(waiting))
+            // Ids cancelled before they were queued and never queued since are forgotten here.
+            if jobs.isEmpty { cancelledEarly.removeAll() }
+            condition.unlock()
+            metrics.batchSize(name).record(Double(count))
+            let items = taken.flatMap(\.items)
+            do {
+                let rows = try compute(items)
+                var offset = 0
+                for job in taken {
+                    job.resume(.success(Array(rows[offset..<offset + job.items.count])))
+                    offset += job.items.count
+                }
+            } catch {
+                for job in taken { job.resume(.failure(error)) }
+            }
+        }
+    }
+}

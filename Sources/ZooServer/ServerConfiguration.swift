@@ -1,0 +1,28 @@
+import Foundation
+
+/// How `zoo serve` runs.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind (loopback by default: nothing outside the machine can connect).
+    public var host = "127.0.0.1"
+    /// The port; 0 picks a free one (printed once the server listens).
+    public var port = 8080
+    /// When set, every request needs `Authorization: Bearer <key>` (401 otherwise).
+    public var apiKey: String?
+    /// Most inputs encoded in one forward pass; requests that arrive together are merged up to it.
+    public var maxBatch = 32
+    /// Most inputs waiting per model; a request that would go past it is answered 429.
+    public var queueCapacity = 1024
+    /// Largest request body in bytes; a larger one is answered 413.
+    public var maxBodyBytes = 16 << 20
+    /// Most inputs in one request (texts or images).
+    public var maxInputsPerRequest = 2048
+    /// Longest text in characters.
+    public var maxTextCharacters = 100_000
+    /// Models (pairs or encoders) loaded at start instead of on first use.
+    public var preload: [String] = []
+    /// Seconds a client is told to wait after a 429.
+    public var retryAfterSeconds = 1
+
+    /// The defaults.
+    public init() {}
+}
