@@ -90,6 +90,14 @@ public struct AlignedPair: Sendable {
         return EmbeddingMatrix(values: values, rows: texts.count, width: width)
     }
 
+    /// The shared-space embeddings of already tokenized texts (``TextEncoder/tokenize(_:)``), in
+    /// one encoder call; a pooled projector takes the encoder's pooled output alone.
+    public func embed(tokenIDs ids: [[Int32]]) throws -> EmbeddingMatrix {
+        if projector.architecture.input == .tokens { return project(try textEncoder.encode(ids: ids)) }
+        let pooled = try textEncoder.pooledEmbeddings(ids: ids)
+        return EmbeddingMatrix(values: projector.embedText(pooled: pooled).scalars, rows: ids.count, width: width)
+    }
+
     /// The shared-space embeddings of one text encoder output.
     public func project(_ encoding: TextEncoding) -> EmbeddingMatrix {
         let rows = encoding.lengths.count

@@ -41,43 +41,6 @@ struct EmbeddingsRequest: Decodable {
     }
 }
 
-/// One embedding: floats, or base64 of little-endian F32 (`encoding_format: "base64"`).
-enum EmbeddingValue: Encodable {
-    case floats([Float])
-    case base64(String)
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .floats(let values): try container.encode(values)
-        case .base64(let text): try container.encode(text)
-        }
-    }
-}
-
-struct EmbeddingsResponse: Encodable {
-    struct Item: Encodable {
-        var object = "embedding"
-        var index: Int
-        var embedding: EmbeddingValue
-    }
-
-    struct Usage: Encodable {
-        var promptTokens: Int
-        var totalTokens: Int
-
-        enum CodingKeys: String, CodingKey {
-            case promptTokens = "prompt_tokens"
-            case totalTokens = "total_tokens"
-        }
-    }
-
-    var object = "list"
-    var data: [Item]
-    var model: String
-    var usage: Usage
-}
-
 /// `POST /v1/classify`: images against labels (or class names with templates).
 struct ClassifyRequest: Decodable {
     var model: String

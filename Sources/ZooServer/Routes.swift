@@ -52,14 +52,11 @@ struct Routes: Sendable {
                 throw APIError.invalid("'\(model.id)' does not take text; set 'modality' to \"image\" and send images", param: "modality")
             }
             try checkTexts(inputs, param: "input")
-            tokens = inputs.reduce(0) { $0 + model.tokenCount($1) }
-            rows = try await queue.submit(inputs, retryAfter: configuration.retryAfterSeconds)
+            let ids = inputs.map(model.tokenize)
+            tokens = ids.reduce(0) { $0 + $1.count }
+            rows = try await queue.submit(ids, retryAfter: configuration.retryAfterSeconds)
         }
-        let base64 = body.encodingFormat == "base64"
-        let data = rows.enumerated().map { index, row in
-            EmbeddingsResponse.Item(index: index, embedding: base64 ? .base64(Self.base64(row)) : .floats(row))
-        }
-        return try Self.json(EmbeddingsResponse(data: data, model: model.id, usage: .init(promptTokens: tokens, totalTokens: tokens)))
+        return Self.embeddingsResponse(rows, model: model.id, tokens: tokens, base64: body.encodingFormat == "base64")
     }
 
     func classify(_ request: Request) async throws -> Response {
@@ -85,7 +82,7 @@ struct Routes: Sendable {
         }
         let images = try Self.images(body.images, preprocessor: preprocessor, param: "images")
         let prompts = body.labels.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
-        let promptRows = try await texts.submit(prompts, retryAfter: configuration.retryAfterSeconds)
+        let promptRows = try await texts.submit(prompts.map(model.tokenize), retryAfter: configuration.retryAfterSeconds)
         let classes = EmbeddingMatrix(values: promptRows.flatMap { $0 }, rows: prompts.count, width: model.width)
             .classEmbeddings(promptsPerClass: templates.count)
         let classifier = ZeroShotClassifier(classNames: body.labels, classes: classes, logitScale: pair.logitScale)
@@ -110,7 +107,7 @@ struct Routes: Sendable {
         if let text = body.text {
             try checkTexts([text], param: "text")
             guard let queue = model.texts else { throw APIError.invalid("the index's model takes no text", param: "text") }
-            row = try await queue.submit([text], retryAfter: configuration.retryAfterSeconds)[0]
+            row = try await queue.submit([model.tokenize(text)], retryAfter: configuration.retryAfterSeconds)[0]
         } else {
             guard let queue = model.images, let preprocessor = model.preprocessor else {
                 throw APIError.invalid("the index's model takes no images", param: "image")
@@ -182,6 +179,31 @@ struct Routes: Sendable {
     static func json(_ value: [String: String]) -> Response {
         let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The `/v1/embeddings` answer, written directly: each Float as its shortest round-trip
+    /// decimal (what JSONEncoder writes, at a fraction of its cost on Linux).
+    static func embeddingsResponse(_ rows: [[Float]], model: String, tokens: Int, base64: Bool) -> Response {
+        var text = "{\"object\":\"list\",\"data\":["
+        text.reserveCapacity(rows.count * ((rows.first?.count ?? 0) * 12 + 64) + 256)
+        for (index, row) in rows.enumerated() {
+            if index > 0 { text += "," }
+            text += "{\"object\":\"embedding\",\"index\":\(index),\"embedding\":"
+            if base64 {
+                text += "\"" + Self.base64(row) + "\""
+            } else {
+                text += "["
+                for (position, value) in row.enumerated() {
+                    if position > 0 { text += "," }
+                    text += value.isFinite ? value.description : "0"
+                }
+                text += "]"
+            }
+            text += "}"
+        }
+        let name = (try? JSONEncoder().encode(model)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        text += "],\"model\":\(name),\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Little-endian F32 bytes, base64 (OpenAI's `encoding_format: "base64"`).

@@ -17,7 +17,8 @@ final class ServedModel: Sendable {
     /// The catalog's name: `VISION+TEXT@TAG` for a pair, the encoder's name otherwise.
     let id: String
     let kind: Kind
-    let texts: BatchQueue<String>?
+    /// Token ids in, one row per sequence out.
+    let texts: BatchQueue<[Int32]>?
     let images: BatchQueue<RGBImage>?
 
     init(id: String, kind: Kind, configuration: ServerConfiguration, metrics: ServerMetrics) {
@@ -28,24 +29,24 @@ final class ServedModel: Sendable {
         case .pair(var pair):
             pair.batchSize = batch
             let frozen = pair
-            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, metrics: metrics) { items in
-                try Self.rows(frozen.embed(texts: items))
+            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
+                try Self.rows(frozen.embed(tokenIDs: items))
             }
             images = frozen.preprocessor.map { preprocessor in
-                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, metrics: metrics) { items in
+                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
                     try Self.rows(frozen.embed(pixels: try preprocessor.batch(items)))
                 }
             }
         case .text(let encoder):
-            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, metrics: metrics) { items in
-                let pooled = try encoder.encode(items).pooled
+            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
+                let pooled = try encoder.pooledEmbeddings(ids: items)
                 return Self.rows(EmbeddingMatrix(values: pooled.scalars, rows: items.count, width: encoder.width))
             }
             images = nil
         case .vision(let encoder, let preprocessor):
             texts = nil
             images = preprocessor.map { preprocessor in
-                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, metrics: metrics) { items in
+                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
                     let pooled = try encoder.encode(pixels: try preprocessor.batch(items)).pooled
                     return Self.rows(EmbeddingMatrix(values: pooled.scalars, rows: items.count, width: encoder.width))
                 }
@@ -68,12 +69,12 @@ final class ServedModel: Sendable {
         }
     }
 
-    /// Tokens of a text, special tokens included (for `usage`); 0 for image-only models.
-    func tokenCount(_ text: String) -> Int {
+    /// The token ids of a text, special tokens included; empty for image-only models.
+    func tokenize(_ text: String) -> [Int32] {
         switch kind {
-        case .pair(let pair): return pair.textEncoder.tokenize(text).count
-        case .text(let encoder): return encoder.tokenize(text).count
-        case .vision: return 0
+        case .pair(let pair): return pair.textEncoder.tokenize(text)
+        case .text(let encoder): return encoder.tokenize(text)
+        case .vision: return []
         }
     }
 

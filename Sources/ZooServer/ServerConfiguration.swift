@@ -10,6 +10,9 @@ public struct ServerConfiguration: Sendable {
     public var apiKey: String?
     /// Most inputs encoded in one forward pass; requests that arrive together are merged up to it.
     public var maxBatch = 32
+    /// How long a batch that is not full waits for more requests while the server is under load
+    /// (the previous batch merged several requests); a lone client never waits.
+    public var batchWindow: TimeInterval = 0
     /// Most inputs waiting per model; a request that would go past it is answered 429.
     public var queueCapacity = 1024
     /// Largest request body in bytes; a larger one is answered 413.

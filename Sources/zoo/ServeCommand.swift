@@ -31,6 +31,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most inputs per forward pass when requests are merged.")
     var maxBatch = 32
 
+    @Option(help: "Milliseconds a batch that is not full waits for more requests under load (a lone client never waits).")
+    var batchWindow = 0.0
+
     @Option(help: "Most inputs waiting per model and modality; more is answered 429.")
     var queue = 1024
 
@@ -42,6 +45,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (0...1_000).contains(batchWindow) else { throw ValidationError("--batch-window must be between 0 and 1000 ms") }
         guard maxBatch >= 1, queue >= 1, maxBody >= 1024 else {
             throw ValidationError("--max-batch and --queue must be at least 1, --max-body at least 1024")
         }
@@ -55,6 +59,7 @@ struct ServeCommand: ParsableCommand {
         configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["ZOO_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.maxBatch = maxBatch
         configuration.queueCapacity = queue
+        configuration.batchWindow = batchWindow / 1_000
         configuration.maxBodyBytes = maxBody
         configuration.preload = preload
         var logger = Logger(label: "zoo.serve")
