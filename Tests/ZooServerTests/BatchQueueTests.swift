@@ -6,18 +6,28 @@ import Hummingbird
 /// The dynamic batching queue with a compute step slow enough to see it work.
 @Suite("Batch queue")
 struct BatchQueueTests {
-    /// Records the batches it is given; each takes `delay`.
+    /// Records the batches it is given; every batch waits until the test opens the gate, so
+    /// the queue's state while a batch runs does not depend on the machine's speed.
     final class Recorder: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = NSCondition()
         private var sizes: [Int] = []
-        let delay: TimeInterval
-
-        init(delay: TimeInterval) { self.delay = delay }
+        private var open = false
 
         func compute(_ items: [Int]) -> [[Float]] {
-            lock.lock(); sizes.append(items.count); lock.unlock()
-            Thread.sleep(forTimeInterval: delay)
+            lock.lock()
+            sizes.append(items.count)
+            lock.broadcast()
+            while !open { lock.wait() }
+            lock.unlock()
             return items.map { [Float($0), Float($0 * 2)] }
+        }
+
+        /// Lets every batch, running or to come, finish.
+        func openGate() {
+            lock.lock()
+            open = true
+            lock.broadcast()
+            lock.unlock()
         }
 
         var batches: [Int] { lock.lock(); defer { lock.unlock() }; return sizes }
@@ -30,16 +40,18 @@ struct BatchQueueTests {
 
     @Test("requests waiting together run as one batch up to the limit, each gets its own rows in order")
     func merges() async throws {
-        let recorder = Recorder(delay: 0.3)
+        let recorder = Recorder()
         let queue = BatchQueue<Int>(name: "merge", maxBatch: 8, capacity: 100, metrics: ServerMetrics()) { recorder.compute($0) }
         async let first = queue.submit([1], retryAfter: 1)
         try await waitUntil { recorder.batches.count == 1 }
-        // While the first batch runs, three requests queue: 3 + 4 fit in 8, the 5 after them do not.
+        // While the first batch is held, three requests queue: 3 + 4 fit in 8, the 5 after them do not.
         async let a = queue.submit([10, 11, 12], retryAfter: 1)
         try await waitUntil { queue.depth == 3 }
         async let b = queue.submit([20, 21, 22, 23], retryAfter: 1)
         try await waitUntil { queue.depth == 7 }
         async let c = queue.submit([30, 31, 32, 33, 34], retryAfter: 1)
+        try await waitUntil { queue.depth == 12 }
+        recorder.openGate()
         let results = try await (first, a, b, c)
         #expect(results.0 == [[1, 2]])
         #expect(results.1 == [[10, 20], [11, 22], [12, 24]])
@@ -50,7 +62,7 @@ struct BatchQueueTests {
 
     @Test("a full queue answers 429 with Retry-After at once; a cancelled waiting request leaves the queue")
     func fullAndCancelled() async throws {
-        let recorder = Recorder(delay: 0.4)
+        let recorder = Recorder()
         let queue = BatchQueue<Int>(name: "full", maxBatch: 4, capacity: 4, metrics: ServerMetrics()) { recorder.compute($0) }
         async let running = queue.submit([1], retryAfter: 2)
         try await waitUntil { recorder.batches.count == 1 }
@@ -63,6 +75,8 @@ struct BatchQueueTests {
         #expect(queue.depth == 0)
         // Room again after the cancellation.
         async let later = queue.submit([7, 8], retryAfter: 2)
+        try await waitUntil { queue.depth == 2 }
+        recorder.openGate()
         #expect(try await running == [[1, 2]])
         #expect(try await later == [[7, 14], [8, 16]])
         #expect(recorder.batches == [1, 2])
