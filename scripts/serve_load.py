@@ -11,7 +11,8 @@ per level, then stops the server with SIGTERM and checks it exited 0.
     python3 scripts/serve_load.py --peer --minilm "$(bash scripts/fetch_minilm.sh | tail -1)"
 
 Each request carries --per-request sentences (default 1, as a chat client embeds one message) or
-images. The peer (--peer) is sentence-transformers behind a small asyncio HTTP server with the
+images; with --sentences FILE the requests cycle through its lines (for instance the captions that
+`zoo bench encode --write-sentences FILE` encodes, so both measure the same sentences). The peer (--peer) is sentence-transformers behind a small asyncio HTTP server with the
 same dynamic batching as zoo (requests waiting together are encoded as one batch up to
 --max-batch), run with the same thread count. Python is the peer and the driver only.
 """
@@ -31,9 +32,13 @@ import urllib.request
 LUA = r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local f = io.open(os.getenv("ZOO_LOAD_BODY"), "r")
-wrk.body = f:read("*a")
-f:close()
+local bodies = {}
+for line in io.lines(os.getenv("ZOO_LOAD_BODY")) do bodies[#bodies + 1] = line end
+local next_body = 0
+request = function()
+  next_body = next_body % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[next_body])
+end
 done = function(summary, latency, requests)
   local non2xx = summary.errors.status
   io.write(string.format('{"requests": %d, "seconds": %.3f, "p50_ms": %.3f, "p99_ms": %.3f, "non2xx": %d, "socket_errors": %d}\n',
@@ -63,13 +68,19 @@ def wait_ready(url, process, seconds=120):
     sys.exit("server did not become ready")
 
 
-def body_for(args):
+def bodies_for(args):
+    """Request bodies, cycled through by wrk: images, the sentences of --sentences (one per line,
+    e.g. what `zoo bench encode --write-sentences` wrote), or one fixed sentence."""
     if args.images:
         files = sorted(glob.glob(os.path.join(args.images, "*.png")))[: args.per_request] or sys.exit("no PNG files in --images")
         inputs = [base64.b64encode(open(f, "rb").read()).decode() for f in files]
-        return {"model": args.model, "modality": "image", "input": inputs}
+        return [{"model": args.model, "modality": "image", "input": inputs}]
+    if args.sentences:
+        lines = [l.rstrip("\n") for l in open(args.sentences, encoding="utf-8") if l.strip()]
+        groups = [lines[i:i + args.per_request] for i in range(0, len(lines) - args.per_request + 1, args.per_request)]
+        return [{"model": args.model, "input": g if args.per_request > 1 else g[0]} for g in groups]
     sentences = [f"a photo of a dog running on the beach number {i}" for i in range(args.per_request)]
-    return {"model": args.model, "input": sentences if args.per_request > 1 else sentences[0]}
+    return [{"model": args.model, "input": sentences if args.per_request > 1 else sentences[0]}]
 
 
 def run_wrk(url, connections, seconds, body_file, threads):
@@ -89,6 +100,7 @@ def main():
     parser.add_argument("--home", default=".")
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--images", help="a folder of PNG files to send instead of sentences (modality image)")
+    parser.add_argument("--sentences", help="a file of sentences, one per line, sent in turn (default: one fixed sentence)")
     parser.add_argument("--per-request", type=int, default=1)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 64])
     parser.add_argument("--seconds", type=int, default=10)
@@ -114,8 +126,9 @@ def main():
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_ready(url, server)
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as body:
-            json.dump(body_for(args), body)
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as body:
+            for item in bodies_for(args):
+                body.write(json.dumps(item) + "\n")
         # Warm-up.
         run_wrk(url, 1, 2, body.name, 1)
         print(f"{name}: model {args.model}, {args.per_request} {'image' if args.images else 'sentence'}(s) per request, "

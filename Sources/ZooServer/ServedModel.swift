@@ -99,6 +99,9 @@ actor ModelPool {
     private let configuration: ServerConfiguration
     private let metrics: ServerMetrics
     private var models: [String: Task<ServedModel, any Error>] = [:]
+    /// Names as requested → catalog keys, resolved once (a pair named without a tag stays the
+    /// tag that was newest at its first use).
+    private var resolved: [String: String] = [:]
     private var indexes: [String: Task<SearchIndexes.Opened, any Error>] = [:]
 
     init(zoo: ModelZoo, configuration: ServerConfiguration, metrics: ServerMetrics) {
@@ -121,8 +124,13 @@ actor ModelPool {
     /// - Throws: ``APIError`` 404 naming `param` for an unknown name, 400 for a bad one.
     func model(_ name: String, param: String = "model") async throws -> ServedModel {
         let key: String
-        do { key = try canonical(name) } catch let error as any ReportableError {
-            throw APIError.from(error, param: param)
+        if let known = resolved[name] {
+            key = known
+        } else {
+            do { key = try canonical(name) } catch let error as any ReportableError {
+                throw APIError.from(error, param: param)
+            }
+            resolved[name] = key
         }
         if let task = models[key] { return try await Self.value(task, param: param) }
         let (zoo, configuration, metrics) = (self.zoo, self.configuration, self.metrics)
