@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Runtime
 
 /// A bounded queue of encoding jobs for one model and one modality, served by one worker
 /// thread: whatever jobs are waiting when the worker is free are encoded as one batch, up to
@@ -19,6 +20,8 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     let name: String
     private let maxBatch: Int
     private let capacity: Int
+    /// Worker threads, each encoding one batch at a time.
+    private let workers: Int
     /// How long a batch under load waits to fill.
     private let window: TimeInterval
     private let compute: @Sendable ([Item]) throws -> [[Float]]
@@ -32,19 +35,22 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
 
     /// Starts the worker thread.
     init(
-        name: String, maxBatch: Int, capacity: Int, window: TimeInterval = 0, metrics: ServerMetrics,
+        name: String, maxBatch: Int, capacity: Int, window: TimeInterval = 0, workers: Int = 1, metrics: ServerMetrics,
         compute: @escaping @Sendable ([Item]) throws -> [[Float]]
     ) {
         self.name = name
         self.window = max(0, window)
+        self.workers = max(1, workers)
         self.maxBatch = max(1, maxBatch)
         self.capacity = max(1, capacity)
         self.compute = compute
         self.metrics = metrics
-        let thread = Thread { [unowned self] in self.work() }
-        thread.name = "zoo-batch-\(name)"
-        thread.stackSize = 8 << 20
-        thread.start()
+        for index in 0..<max(1, workers) {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "zoo-batch-\(name)-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 
     /// Inputs waiting now.
@@ -146,7 +152,8 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
             let items = taken.flatMap(\.items)
             do {
                 let started = DispatchTime.now().uptimeNanoseconds
-                let rows = try compute(items)
+                // Several batches in flight: each runs on its own thread only.
+                let rows = workers > 1 ? try ComputeThreads.withSingleThreadedBLAS { try compute(items) } : try compute(items)
                 let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 logger.debug("\(name): \(taken.count) request(s), \(count) input(s) in \(String(format: "%.2f", milliseconds)) ms")
                 var offset = 0

@@ -29,16 +29,16 @@ final class ServedModel: Sendable {
         case .pair(var pair):
             pair.batchSize = batch
             let frozen = pair
-            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
+            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, workers: configuration.batchWorkers, metrics: metrics) { items in
                 try Self.rows(frozen.embed(tokenIDs: items))
             }
             images = frozen.preprocessor.map { preprocessor in
-                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
+                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, workers: configuration.batchWorkers, metrics: metrics) { items in
                     try Self.rows(frozen.embed(pixels: try preprocessor.batch(items)))
                 }
             }
         case .text(let encoder):
-            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
+            texts = BatchQueue(name: "\(id) text", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, workers: configuration.batchWorkers, metrics: metrics) { items in
                 let pooled = try encoder.pooledEmbeddings(ids: items)
                 return Self.rows(EmbeddingMatrix(values: pooled.scalars, rows: items.count, width: encoder.width))
             }
@@ -46,7 +46,7 @@ final class ServedModel: Sendable {
         case .vision(let encoder, let preprocessor):
             texts = nil
             images = preprocessor.map { preprocessor in
-                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, metrics: metrics) { items in
+                BatchQueue(name: "\(id) image", maxBatch: batch, capacity: configuration.queueCapacity, window: configuration.batchWindow, workers: configuration.batchWorkers, metrics: metrics) { items in
                     let pooled = try encoder.encode(pixels: try preprocessor.batch(items)).pooled
                     return Self.rows(EmbeddingMatrix(values: pooled.scalars, rows: items.count, width: encoder.width))
                 }

@@ -100,4 +100,19 @@ struct BatchQueueTests {
         #expect(!Auth.constantTimeEqual(Array("abc".utf8), Array("abcd".utf8)))
         #expect(!Auth.constantTimeEqual([], Array("a".utf8)))
     }
+
+    @Test("with two workers two batches run at once, and every request still gets its own rows")
+    func twoWorkers() async throws {
+        let recorder = Recorder()
+        let queue = BatchQueue<Int>(name: "two", maxBatch: 2, capacity: 100, workers: 2, metrics: ServerMetrics()) { recorder.compute($0) }
+        async let a = queue.submit([1, 2], retryAfter: 1)
+        try await waitUntil { recorder.batches.count == 1 }
+        async let b = queue.submit([3, 4], retryAfter: 1)
+        // The second batch starts while the first is still held.
+        try await waitUntil { recorder.batches.count == 2 }
+        #expect(recorder.batches == [2, 2])
+        recorder.openGate()
+        #expect(try await a == [[1, 2], [2, 4]])
+        #expect(try await b == [[3, 6], [4, 8]])
+    }
 }
