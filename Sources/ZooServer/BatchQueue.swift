@@ -8,12 +8,14 @@ import Runtime
 /// (zoo's kernels are row-independent), so merging requests never changes their answers.
 ///
 /// A job that would take the waiting inputs past `capacity` is refused at once (429). A job
-/// whose task is cancelled while it waits (its client went away) leaves the queue.
+/// whose task is cancelled while it waits, or whose client's connection has closed (checked
+/// when a batch is formed and before a 429), leaves the queue without being encoded.
 final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     /// One request's inputs and how to answer it.
     private struct Job {
         let id: UInt64
         let items: [Item]
+        let client: ClientProbe
         let resume: @Sendable (Result<[[Float]], any Error>) -> Void
     }
 
@@ -64,7 +66,7 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     ///
     /// - Throws: ``APIError`` 429 when the queue is full, `CancellationError` when the task is
     ///   cancelled before its batch starts, or the model's error.
-    func submit(_ items: [Item], retryAfter: Int) async throws -> [[Float]] {
+    func submit(_ items: [Item], retryAfter: Int, client: ClientProbe = .always) async throws -> [[Float]] {
         let id = takeID()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[[Float]], any Error>) in
@@ -74,20 +76,24 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
+                var gone: [Job] = []
+                if waiting + items.count > capacity && waiting > 0 { gone = removeDisconnected() }
                 guard waiting + items.count <= capacity || waiting == 0 else {
                     let depth = waiting
                     condition.unlock()
+                    for job in gone { job.resume(.failure(CancellationError())) }
                     continuation.resume(throwing: APIError(
                         status: .tooManyRequests,
                         message: "the queue of '\(name)' holds \(depth) inputs (at most \(capacity)); retry after \(retryAfter) s",
                         type: "rate_limit_error", param: nil, retryAfter: retryAfter))
                     return
                 }
-                jobs.append(Job(id: id, items: items, resume: { continuation.resume(with: $0) }))
+                jobs.append(Job(id: id, items: items, client: client, resume: { continuation.resume(with: $0) }))
                 waiting += items.count
                 metrics.queueDepth(name).set(to: Double(waiting))
                 condition.signal()
                 condition.unlock()
+                for job in gone { job.resume(.failure(CancellationError())) }
             }
         } onCancel: {
             self.cancel(id)
@@ -113,8 +119,26 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
         let job = jobs.remove(at: index)
         waiting -= job.items.count
         metrics.queueDepth(name).set(to: Double(waiting))
+        metrics.droppedInputs(name).increment(by: Int64(job.items.count))
         condition.unlock()
         job.resume(.failure(CancellationError()))
+    }
+
+    /// Takes the jobs whose client has disconnected out of the queue; the caller holds the lock
+    /// and answers them after releasing it.
+    private func removeDisconnected() -> [Job] {
+        guard jobs.contains(where: { !$0.client.isConnected }) else { return [] }
+        var gone: [Job] = []
+        jobs.removeAll { job in
+            guard !job.client.isConnected else { return false }
+            gone.append(job)
+            return true
+        }
+        let count = gone.reduce(0) { $0 + $1.items.count }
+        waiting -= count
+        metrics.queueDepth(name).set(to: Double(waiting))
+        metrics.droppedInputs(name).increment(by: Int64(count))
+        return gone
     }
 
     /// The worker: take what is waiting (up to `maxBatch` inputs), encode, answer, repeat.
@@ -128,6 +152,12 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
         while true {
             condition.lock()
             while jobs.isEmpty { condition.wait() }
+            let gone = removeDisconnected()
+            if jobs.isEmpty {
+                condition.unlock()
+                for job in gone { job.resume(.failure(CancellationError())) }
+                continue
+            }
             var taken = [jobs.removeFirst()]
             var count = taken[0].items.count
             let deadline = Date().addingTimeInterval(window)
@@ -148,6 +178,7 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
             // Ids cancelled before they were queued and never queued since are forgotten here.
             if jobs.isEmpty { cancelledEarly.removeAll() }
             condition.unlock()
+            for job in gone { job.resume(.failure(CancellationError())) }
             metrics.batchSize(name).record(Double(count))
             let items = taken.flatMap(\.items)
             do {

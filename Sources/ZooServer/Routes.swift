@@ -10,10 +10,10 @@ struct Routes: Sendable {
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
-        router.post("/v1/embeddings") { request, _ in try await self.embeddings(request) }
-        router.post("/v1/classify") { request, _ in try await self.classify(request) }
-        router.post("/v1/search") { request, _ in try await self.search(request) }
+    func register(on router: Router<ZooRequestContext>) {
+        router.post("/v1/embeddings") { request, context in try await self.embeddings(request, client: context.clientConnected) }
+        router.post("/v1/classify") { request, context in try await self.classify(request, client: context.clientConnected) }
+        router.post("/v1/search") { request, context in try await self.search(request, client: context.clientConnected) }
         router.get("/v1/models") { _, _ in try await self.models() }
         router.get("/health") { _, _ in Self.json(["status": "ok"]) }
         router.get("/metrics") { _, _ in
@@ -25,7 +25,7 @@ struct Routes: Sendable {
 
     // MARK: Routes
 
-    func embeddings(_ request: Request) async throws -> Response {
+    func embeddings(_ request: Request, client: ClientProbe = .always) async throws -> Response {
         let body = try await Self.decode(EmbeddingsRequest.self, request, limit: configuration.maxBodyBytes)
         guard body.encodingFormat == nil || ["float", "base64"].contains(body.encodingFormat!) else {
             throw APIError.invalid("'encoding_format' must be \"float\" or \"base64\"", param: "encoding_format")
@@ -46,7 +46,7 @@ struct Routes: Sendable {
                 throw APIError.invalid("'\(model.id)' does not take images; set 'modality' to \"text\"", param: "modality")
             }
             let images = try Self.images(inputs, preprocessor: preprocessor, param: "input")
-            rows = try await queue.submit(images, retryAfter: configuration.retryAfterSeconds)
+            rows = try await queue.submit(images, retryAfter: configuration.retryAfterSeconds, client: client)
         } else {
             guard let queue = model.texts else {
                 throw APIError.invalid("'\(model.id)' does not take text; set 'modality' to \"image\" and send images", param: "modality")
@@ -54,12 +54,12 @@ struct Routes: Sendable {
             try checkTexts(inputs, param: "input")
             let ids = inputs.map(model.tokenize)
             tokens = ids.reduce(0) { $0 + $1.count }
-            rows = try await queue.submit(ids, retryAfter: configuration.retryAfterSeconds)
+            rows = try await queue.submit(ids, retryAfter: configuration.retryAfterSeconds, client: client)
         }
         return Self.embeddingsResponse(rows, model: model.id, tokens: tokens, base64: body.encodingFormat == "base64")
     }
 
-    func classify(_ request: Request) async throws -> Response {
+    func classify(_ request: Request, client: ClientProbe = .always) async throws -> Response {
         let body = try await Self.decode(ClassifyRequest.self, request, limit: configuration.maxBodyBytes)
         try checkCount(body.images.count, param: "images")
         guard (1...1_000).contains(body.labels.count) else {
@@ -82,11 +82,11 @@ struct Routes: Sendable {
         }
         let images = try Self.images(body.images, preprocessor: preprocessor, param: "images")
         let prompts = body.labels.flatMap { name in templates.map { $0.replacingOccurrences(of: "{c}", with: name) } }
-        let promptRows = try await texts.submit(prompts.map(model.tokenize), retryAfter: configuration.retryAfterSeconds)
+        let promptRows = try await texts.submit(prompts.map(model.tokenize), retryAfter: configuration.retryAfterSeconds, client: client)
         let classes = EmbeddingMatrix(values: promptRows.flatMap { $0 }, rows: prompts.count, width: model.width)
             .classEmbeddings(promptsPerClass: templates.count)
         let classifier = ZeroShotClassifier(classNames: body.labels, classes: classes, logitScale: pair.logitScale)
-        let rows = try await queue.submit(images, retryAfter: configuration.retryAfterSeconds)
+        let rows = try await queue.submit(images, retryAfter: configuration.retryAfterSeconds, client: client)
         let labels = classifier.labels(for: EmbeddingMatrix(values: rows.flatMap { $0 }, rows: rows.count, width: model.width), top: top)
         let data = labels.enumerated().map { index, labels in
             ClassifyResponse.Item(index: index, labels: labels.map { .init(label: $0.name, index: $0.index, score: $0.score, probability: $0.probability) })
@@ -94,7 +94,7 @@ struct Routes: Sendable {
         return try Self.json(ClassifyResponse(model: model.id, data: data))
     }
 
-    func search(_ request: Request) async throws -> Response {
+    func search(_ request: Request, client: ClientProbe = .always) async throws -> Response {
         let body = try await Self.decode(SearchRequest.self, request, limit: configuration.maxBodyBytes)
         guard (body.text == nil) != (body.image == nil) else {
             throw APIError.invalid("send 'text' or 'image', one of the two", param: body.text == nil ? "text" : "image")
@@ -107,12 +107,12 @@ struct Routes: Sendable {
         if let text = body.text {
             try checkTexts([text], param: "text")
             guard let queue = model.texts else { throw APIError.invalid("the index's model takes no text", param: "text") }
-            row = try await queue.submit([model.tokenize(text)], retryAfter: configuration.retryAfterSeconds)[0]
+            row = try await queue.submit([model.tokenize(text)], retryAfter: configuration.retryAfterSeconds, client: client)[0]
         } else {
             guard let queue = model.images, let preprocessor = model.preprocessor else {
                 throw APIError.invalid("the index's model takes no images", param: "image")
             }
-            row = try await queue.submit(try Self.images([body.image!], preprocessor: preprocessor, param: "image"), retryAfter: configuration.retryAfterSeconds)[0]
+            row = try await queue.submit(try Self.images([body.image!], preprocessor: preprocessor, param: "image"), retryAfter: configuration.retryAfterSeconds, client: client)[0]
         }
         let hits = try index.search(EmbeddingMatrix(values: row, rows: 1, width: row.count), k: k)[0]
         return try Self.json(SearchResponse(index: index.summary.name, model: model.id, data: hits.map { .init(rank: $0.rank, id: $0.id, score: $0.score) }))

@@ -2,7 +2,7 @@ import Foundation
 import Prometheus
 
 /// The Prometheus metrics `/metrics` shows: requests by route and status, latency per route,
-/// queue depth and batch sizes per model.
+/// queue depth, batch sizes and inputs dropped for clients that left, per model.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
 
@@ -31,6 +31,14 @@ final class ServerMetrics: Sendable {
             descriptor: MetricNameDescriptor(namespace: "zoo", metricName: "batch_size", unitName: "inputs", helpText: "Inputs per forward pass, by model queue."),
             labels: [("model", model)],
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
+    }
+
+    func droppedInputs(_ model: String) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "zoo", metricName: "dropped_inputs", unitName: "total",
+                helpText: "Inputs taken out of a model queue unencoded because their client disconnected or cancelled."),
+            labels: [("model", model)])
     }
 
     /// The exposition text.

@@ -25,7 +25,7 @@ public enum ZooHTTPServer {
                 throw ZooError(error.status == .notFound ? .noInput : .data, "--preload \(name): \(error.message)")
             }
         }
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: ZooRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         if let key = configuration.apiKey { router.add(middleware: BearerAuthMiddleware(key: Array(key.utf8))) }
@@ -33,6 +33,7 @@ public enum ZooHTTPServer {
         let host = configuration.host
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [HangUpWatch()])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "zoo"),
             onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -204,4 +204,43 @@ struct CLIServeTests {
         // No new connection is taken after the signal.
         await #expect(throws: (any Error).self) { _ = try await server.request("GET", "health") }
     }
+    @Test("a client that disconnects while its request waits frees its place: its inputs are never encoded")
+    func disconnectedClientLeavesTheQueue() async throws {
+        let zoo = ZooRunner()
+        try #require(try zoo.run(["encoder", "add", "tb", "--from", ZooRunner.fixtures.appendingPathComponent("models/tiny-bert").path]).status == 0)
+        let server = try ServerProcess(zoo: zoo, arguments: ["--preload", "tb", "--max-batch", "2048"])
+        defer { server.stop() }
+        // A long request holds the worker while the second one waits in the queue.
+        let long = (0..<2_000).map { "sentence number \($0) about a dog that runs along the beach at dawn, again and again" }
+        let started = Date()
+        async let running = server.request("POST", "v1/embeddings", json: ["model": "tb", "input": long])
+        try await Task.sleep(for: .milliseconds(100))
+        // The second client sends its request on a raw socket and hangs up without reading.
+        let waiting = (0..<1_500).map { "caption \($0) of a photo that nobody will wait for" }
+        let body = try JSONSerialization.data(withJSONObject: ["model": "tb", "input": waiting])
+        let port = try #require(server.base.port)
+        try RawHTTPClient.sendAndHangUp(port: port, path: "/v1/embeddings", body: body)
+        let hungUp = Date()
+        let answer = try await running
+        #expect(answer.status == 200)
+        let finished = Date()
+        // The hang-up came while the long request was still being encoded.
+        #expect(hungUp < finished.addingTimeInterval(-0.05), "the long request ended too soon (\(finished.timeIntervalSince(started)) s); make it longer")
+        var dropped = 0.0
+        var batches = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let metrics = String(decoding: try await server.request("GET", "metrics").body, as: UTF8.self)
+            let lines = metrics.split(separator: "\n")
+            dropped = lines.first { $0.hasPrefix("zoo_dropped_inputs_total{model=\"tb text\"}") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            batches = lines.first { $0.hasPrefix("zoo_batch_size_inputs_count{model=\"tb text\"}") }.map(String.init) ?? ""
+            if dropped > 0 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(dropped == 1_500)
+        // Only the long request and nothing after it was encoded.
+        #expect(batches.hasSuffix(" 1"), "\(batches)")
+        let health = try await server.request("GET", "health")
+        #expect(health.status == 200)
+    }
 }

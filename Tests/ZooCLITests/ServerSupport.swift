@@ -89,3 +89,40 @@ final class LockedText: @unchecked Sendable {
     func append(_ text: String) { lock.lock(); storage += text; lock.unlock() }
     var text: String { lock.lock(); defer { lock.unlock() }; return storage }
 }
+
+/// A bare HTTP/1.1 client on a POSIX socket, for what URLSession cannot do: send a request and
+/// close the connection without waiting for the answer.
+enum RawHTTPClient {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    /// Connects to 127.0.0.1:`port`, sends one POST with a JSON `body`, then closes the socket.
+    static func sendAndHangUp(port: Int, path: String, body: Data) throws {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed: errno \(errno)") }
+        var message = Data("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        message.append(body)
+        try message.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var sent = 0
+            while sent < raw.count {
+                let n = send(fd, raw.baseAddress! + sent, raw.count - sent, 0)
+                guard n > 0 else { throw Failure(description: "send() failed: errno \(errno)") }
+                sent += n
+            }
+        }
+        // Give the server a moment to read the whole request before the connection goes.
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+}
