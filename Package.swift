@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -97,8 +98,17 @@ let package = Package(
             name: "Plugins",
             dependencies: ["Runtime", "CZooPlugin"]),
         .target(
+            name: "ZooHub",
+            dependencies: [
+                "ZooCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .target(
             name: "ZooKit",
-            dependencies: ["Registry", "Runtime", "Plugins", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Registry", "Runtime", "Plugins", "ZooHub", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "ZooServer",
             dependencies: [
@@ -112,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "zoo",
             dependencies: [
-                "ZooKit", "ZooServer", "Registry", "Runtime", "Plugins",
+                "ZooKit", "ZooServer", "ZooHub", "Registry", "Runtime", "Plugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -106,6 +106,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--max-batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--serve-args", default="", help="more `zoo serve` options, e.g. \"--batch-workers 2\"")
     parser.add_argument("--peer", action="store_true", help="serve with sentence-transformers instead of zoo")
     parser.add_argument("--minilm", help="the all-MiniLM-L6-v2 folder, for --peer")
     args = parser.parse_args()
@@ -120,7 +121,7 @@ def main():
         name = "peer (sentence-transformers)"
     else:
         cmd = [args.zoo, "serve", "--home", args.home, "--port", str(port), "--max-batch", str(args.max_batch),
-               "--preload", args.model]
+               "--preload", args.model] + args.serve_args.split()
         env["OPENBLAS_NUM_THREADS"] = str(args.threads)
         name = "zoo serve"
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)

@@ -71,7 +71,7 @@ public struct CheckpointStore: Sendable {
                 while ancestor.count > temporary.path.count { folders.insert(ancestor); ancestor = (ancestor as NSString).deletingLastPathComponent }
             }
             let (sha, bytes): (String, Int64)
-            if link, Glibc.link(source, destination) == 0 {
+            if link, linkat(AT_FDCWD, source, AT_FDCWD, destination, AT_SYMLINK_FOLLOW) == 0 {
                 (sha, bytes) = try FileHasher.hash(destination)
             } else {
                 (sha, bytes) = try FileHasher.hash(source, copyingTo: destination)

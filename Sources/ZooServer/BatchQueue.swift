@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import Runtime
 
-/// A bounded queue of encoding jobs for one model and one modality, served by one worker
-/// thread: whatever jobs are waiting when the worker is free are encoded as one batch, up to
-/// `maxBatch` inputs (a larger job runs alone). Rows do not depend on what else is in a batch
+/// A bounded queue of encoding jobs for one model and one modality, served by `workers`
+/// threads: whatever jobs are waiting when a worker is free are encoded as one batch, up to
+/// `maxBatch` inputs (a larger job runs alone). A batch that has the queue to itself runs on
+/// all compute threads; while other batches run or wait, each runs on one thread. Rows do not depend on what else is in a batch
 /// (zoo's kernels are row-independent), so merging requests never changes their answers.
 ///
 /// A job that would take the waiting inputs past `capacity` is refused at once (429). A job
@@ -34,6 +35,8 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     private var waiting = 0
     private var nextID: UInt64 = 0
     private var cancelledEarly: Set<UInt64> = []
+    /// Workers encoding a batch now.
+    private var busy = 0
 
     /// Starts the worker thread.
     init(
@@ -173,6 +176,10 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
                 }
             }
             previousRequests = taken.count
+            // A batch with the queue to itself uses every compute thread; with other batches in
+            // flight or waiting, each runs on one thread, so no thread waits for another's share.
+            let alone = busy == 0 && jobs.isEmpty
+            busy += 1
             waiting -= count
             metrics.queueDepth(name).set(to: Double(waiting))
             // Ids cancelled before they were queued and never queued since are forgotten here.
@@ -183,9 +190,10 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
             let items = taken.flatMap(\.items)
             do {
                 let started = DispatchTime.now().uptimeNanoseconds
-                // Several batches in flight: each runs on its own thread only.
-                let rows = workers > 1 ? try ComputeThreads.withSingleThreadedBLAS { try compute(items) } : try compute(items)
-                let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                let rows = workers > 1 && !alone ? try ComputeThreads.withSingleThreadedBLAS { try compute(items) } : try compute(items)
+                let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+                metrics.batchDuration(name).recordNanoseconds(Int64(nanoseconds))
+                let milliseconds = Double(nanoseconds) / 1e6
                 logger.debug("\(name): \(taken.count) request(s), \(count) input(s) in \(String(format: "%.2f", milliseconds)) ms")
                 var offset = 0
                 for job in taken {
@@ -195,6 +203,9 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
             } catch {
                 for job in taken { job.resume(.failure(error)) }
             }
+            condition.lock()
+            busy -= 1
+            condition.unlock()
         }
     }
 }

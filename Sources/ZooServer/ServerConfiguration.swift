@@ -13,11 +13,11 @@ public struct ServerConfiguration: Sendable {
     /// How long a batch that is not full waits for more requests while the server is under load
     /// (the previous batch merged several requests); a lone client never waits.
     public var batchWindow: TimeInterval = 0
-    /// Batches of one model and modality encoded at once. With more than one, each batch runs on
-    /// one thread (BLAS and zoo's loops held to one thread while it runs): on a machine with few
-    /// cores, as many workers as cores keeps them busy between batches. 1: one batch at a time
-    /// on every thread.
-    public var batchWorkers = 1
+    /// Batches of one model and modality encoded at once. A batch that has the queue to itself
+    /// runs on every compute thread; while other batches run or wait, each runs on one thread
+    /// (BLAS and zoo's loops held to one thread), so no thread waits at the end of another's
+    /// share. 1: one batch at a time, always on every thread.
+    public var batchWorkers = 2
     /// Most inputs waiting per model; a request that would go past it is answered 429.
     public var queueCapacity = 1024
     /// Largest request body in bytes; a larger one is answered 413.

@@ -33,6 +33,14 @@ final class ServerMetrics: Sendable {
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
     }
 
+    func batchDuration(_ model: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "zoo", metricName: "batch_duration", unitName: "seconds", helpText: "Time of one forward pass, by model queue."),
+            labels: [("model", model)],
+            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)])
+    }
+
     func droppedInputs(_ model: String) -> Counter {
         registry.makeCounter(
             descriptor: MetricNameDescriptor(

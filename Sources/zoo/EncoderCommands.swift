@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZooKit
+import ZooHub
 import Registry
 import Runtime
 
@@ -29,7 +30,9 @@ struct EncoderAdd: ParsableCommand {
     @Option(help: "Backend id (default: from config.json's model_type). 'zoo backend list' shows them.")
     var backend: String?
 
-    @Option(help: ArgumentHelp("Checkpoint folder: config.json, *.safetensors, tokenizer/preprocessor files.", valueName: "dir"))
+    @Option(help: ArgumentHelp(
+        "Checkpoint folder (config.json, *.safetensors, tokenizer/preprocessor files), or hf:ORG/REPO[@REVISION]: from the Hugging Face cache, else downloaded from HF_ENDPOINT into it.",
+        valueName: "dir|hf:org/repo[@rev]"))
     var from: String
 
     @Option(name: .customLong("alias"), help: "Another name (repeatable), e.g. --alias roberta.")
@@ -50,6 +53,7 @@ struct EncoderAdd: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if HubReference.isReference(from) { return try addFromHub(try HubReference(parsing: from)) }
         var request = EncoderRegistration.Request(name: name, folder: URL(fileURLWithPath: (from as NSString).expandingTildeInPath))
         request.backend = backend
         request.modality = modality
@@ -64,6 +68,46 @@ struct EncoderAdd: ParsableCommand {
         } else {
             print("registered \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(entry.record.backend), \(entry.checkpoint.fileListCount) files, \(Output.bytes(entry.checkpoint.totalBytes)), checkpoint \(entry.checkpoint.digest.prefix(12)))")
         }
+    }
+}
+
+extension EncoderAdd {
+    /// `--from hf:ORG/REPO[@REVISION]`.
+    func addFromHub(_ reference: HubReference) throws {
+        let zoo = try global.openZoo()
+        var request = EncoderRegistration.Request(name: name, folder: zoo.home.url)
+        request.backend = backend
+        request.modality = modality
+        request.aliases = aliases
+        request.license = license
+        request.link = link
+        request.replace = replace
+        let progress = DownloadProgress(label: reference.repository)
+        let box = AddedBox()
+        let settled = request
+        let outcome = BlockingTask.run {
+            box.value = try await HubEncoders.add(settled, from: reference, zoo: zoo, observer: progress)
+        }
+        try outcome.get()
+        guard let added = box.value else { return }
+        progress.finish()
+        let entry = added.entry
+        let snapshot = added.snapshot
+        if output.json {
+            var json = EncoderJSON(entry)
+            json.hub = .init(
+                repository: reference.repository, revision: reference.revision, commit: snapshot.commit, snapshot: snapshot.folder.path,
+                fromCache: snapshot.fromCache, downloadedBytes: snapshot.downloadedBytes)
+            try Output.json(json)
+        } else {
+            let origin = snapshot.fromCache ? "from the cache" : "downloaded \(Output.bytes(snapshot.downloadedBytes))"
+            print("\(reference) is commit \(snapshot.commit) (\(origin); snapshot \(snapshot.folder.path))")
+            print("registered \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(entry.record.backend), \(entry.checkpoint.fileListCount) files, \(Output.bytes(entry.checkpoint.totalBytes)), checkpoint \(entry.checkpoint.digest.prefix(12)), license \(entry.record.license ?? "not stated"))")
+        }
+    }
+
+    private final class AddedBox: @unchecked Sendable {
+        var value: HubEncoders.Added?
     }
 }
 
@@ -194,9 +238,27 @@ struct EncoderJSON: Encodable {
     let preprocessing: JSONValue
     let checkpoint: Checkpoint
     let createdAt: String
+    /// Where `--from hf:…` resolved (only in `zoo encoder add`'s answer).
+    var hub: HubJSON?
+
+    /// How an `hf:` reference was resolved.
+    struct HubJSON: Encodable {
+        let repository: String
+        let revision: String
+        let commit: String
+        let snapshot: String
+        let fromCache: Bool
+        let downloadedBytes: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case repository, revision, commit, snapshot
+            case fromCache = "from_cache"
+            case downloadedBytes = "downloaded_bytes"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case name, aliases, modality, backend, source, license, config, preprocessing, checkpoint
+        case name, aliases, modality, backend, source, license, config, preprocessing, checkpoint, hub
         case pooledWidth = "pooled_width"
         case tokenWidth = "token_width"
         case createdAt = "created_at"

@@ -1,0 +1,117 @@
+import Foundation
+
+/// One repository's folder in the Hugging Face cache, in the layout `huggingface_hub` writes
+/// and reads: `models--ORG--REPO/refs/REVISION` holds a commit id, `blobs/ETAG` the file
+/// contents (named by LFS sha256 or git blob sha1), and `snapshots/COMMIT/PATH` a relative
+/// symbolic link to the blob. zoo's downloads are therefore Python's cache hits, and the
+/// other way round.
+public struct HubCache: Sendable {
+    /// `CACHE/models--ORG--REPO`.
+    public let folder: URL
+    public let repository: String
+
+    public init(root: URL, repository: String) {
+        self.repository = repository
+        self.folder = root.appendingPathComponent("models--" + repository.replacingOccurrences(of: "/", with: "--"), isDirectory: true)
+    }
+
+    /// The commit `revision` names in the cache: itself when it is a commit, else the content
+    /// of `refs/REVISION`; `nil` when the cache has no such ref.
+    public func commit(for revision: String) -> String? {
+        if HubReference.isCommit(revision) { return revision }
+        let ref = folder.appendingPathComponent("refs").appendingPathComponent(revision)
+        guard let text = try? String(contentsOf: ref, encoding: .utf8) else { return nil }
+        let commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return HubReference.isCommit(commit) ? commit : nil
+    }
+
+    /// `snapshots/COMMIT`.
+    public func snapshot(_ commit: String) -> URL {
+        folder.appendingPathComponent("snapshots", isDirectory: true).appendingPathComponent(commit, isDirectory: true)
+    }
+
+    /// The readable regular files (links followed) of a snapshot, as `/`-separated relative
+    /// paths, at most two levels deep.
+    public func files(in commit: String) -> [String] {
+        let root = snapshot(commit)
+        var found: [String] = []
+        func walk(_ url: URL, prefix: String, depth: Int) {
+            guard depth <= 2, let names = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return }
+            for name in names where !name.hasPrefix(".") {
+                let child = url.appendingPathComponent(name)
+                var info = stat()
+                guard stat(child.path, &info) == 0 else { continue }
+                let relative = prefix.isEmpty ? name : prefix + "/" + name
+                if (info.st_mode & S_IFMT) == S_IFREG {
+                    found.append(relative)
+                } else if (info.st_mode & S_IFMT) == S_IFDIR {
+                    walk(child, prefix: relative, depth: depth + 1)
+                }
+            }
+        }
+        walk(root, prefix: "", depth: 0)
+        return found.sorted()
+    }
+
+    /// `blobs/ETAG`.
+    public func blob(_ etag: String) -> URL {
+        folder.appendingPathComponent("blobs", isDirectory: true).appendingPathComponent(etag)
+    }
+
+    /// `blobs/ETAG.incomplete`: a download in progress, resumed from its length.
+    public func partial(_ etag: String) -> URL {
+        folder.appendingPathComponent("blobs", isDirectory: true).appendingPathComponent(etag + ".incomplete")
+    }
+
+    /// Whether the snapshot has `path` with `size` bytes (links followed).
+    public func has(_ path: String, commit: String, size: Int64) -> Bool {
+        var info = stat()
+        return stat(snapshot(commit).appendingPathComponent(path).path, &info) == 0
+            && (info.st_mode & S_IFMT) == S_IFREG && Int64(info.st_size) == size
+    }
+
+    /// Moves a verified download into `blobs/ETAG` and links `snapshots/COMMIT/PATH` to it
+    /// (relative, as `huggingface_hub` does).
+    ///
+    /// - Throws: ``HubError`` 74 when the cache cannot be written.
+    public func commitBlob(from partial: URL, etag: String, commit: String, path: String) throws {
+        let blob = self.blob(etag)
+        try createFolder(blob.deletingLastPathComponent())
+        if rename(partial.path, blob.path) != 0 { throw Self.ioError("move \(partial.path) to", blob.path) }
+        try link(path, commit: commit, etag: etag)
+    }
+
+    /// Links `snapshots/COMMIT/PATH` to an existing `blobs/ETAG`.
+    public func link(_ path: String, commit: String, etag: String) throws {
+        let target = snapshot(commit).appendingPathComponent(path)
+        try createFolder(target.deletingLastPathComponent())
+        let depth = path.split(separator: "/").count - 1
+        let relative = String(repeating: "../", count: depth + 2) + "blobs/" + etag
+        unlink(target.path)
+        if symlink(relative, target.path) != 0 { throw Self.ioError("link", target.path) }
+    }
+
+    /// Writes `refs/REVISION` = `commit` (not for a commit revision), atomically.
+    public func writeRef(_ revision: String, commit: String) throws {
+        guard !HubReference.isCommit(revision) else { return }
+        let ref = folder.appendingPathComponent("refs").appendingPathComponent(revision)
+        try createFolder(ref.deletingLastPathComponent())
+        let temporary = ref.deletingLastPathComponent().appendingPathComponent(".\(ref.lastPathComponent).\(getpid()).tmp")
+        do {
+            try Data(commit.utf8).write(to: temporary)
+        } catch {
+            throw HubError(.io, "cannot write '\(temporary.path)' (\(error.localizedDescription)); check that the cache folder is writable or set HF_HUB_CACHE")
+        }
+        if rename(temporary.path, ref.path) != 0 { throw Self.ioError("write", ref.path) }
+    }
+
+    private func createFolder(_ url: URL) throws {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw HubError(.io, "cannot create '\(url.path)' (\(error.localizedDescription)); check that the cache folder is writable or set HF_HUB_CACHE")
+        }
+    }
+
+    static func ioError(_ operation: String, _ path: String) -> HubError {
+        HubError(.io, "cannot \(operation) '\(path)' (\(String(cString: strerror(errno)))); check that the cache folder is writable or set HF_HUB_CACHE")
+    }
+}

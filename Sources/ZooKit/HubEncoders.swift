@@ -1,0 +1,53 @@
+import Foundation
+import Registry
+import ZooHub
+
+/// `zoo encoder add NAME --from hf:ORG/REPO[@REVISION]`: resolve the revision through the
+/// Hugging Face cache (downloading what is missing), then register exactly the files an
+/// encoder needs, so the same commit always gives the same checkpoint digest whatever else
+/// the cache's snapshot holds.
+public enum HubEncoders {
+    /// The outcome: the catalog entry and where its files came from.
+    public struct Added: Sendable {
+        public let entry: EncoderEntry
+        public let snapshot: HubSnapshot
+    }
+
+    /// Resolves `reference` and registers it as `request.name`. The catalog's source is
+    /// `hf:ORG/REPO@COMMIT`; the licence is the model card's unless `request.license` is set.
+    ///
+    /// - Throws: ``HubError`` for the Hub and cache, then what ``EncoderRegistration/add(_:zoo:)``
+    ///   throws.
+    public static func add(
+        _ request: EncoderRegistration.Request, from reference: HubReference, zoo: ModelZoo,
+        environment: HubEnvironment = HubEnvironment(), observer: (any HubDownloadObserver)? = nil
+    ) async throws -> Added {
+        let snapshot = try await HubResolver.resolve(reference, environment: environment, observer: observer)
+        let entry = try register(request, snapshot: snapshot, zoo: zoo)
+        return Added(entry: entry, snapshot: snapshot)
+    }
+
+    /// Registers the selected files of `snapshot` through a folder of links inside the zoo
+    /// home, removed afterwards.
+    static func register(_ request: EncoderRegistration.Request, snapshot: HubSnapshot, zoo: ModelZoo) throws -> EncoderEntry {
+        let staging = zoo.home.checkpointsURL.appendingPathComponent(".tmp-hub-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: staging) }
+        do {
+            for path in snapshot.files {
+                let target = staging.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let source = snapshot.folder.appendingPathComponent(path).resolvingSymlinksInPath()
+                guard symlink(source.path, target.path) == 0 else { throw ZooError(.io, "cannot link '\(target.path)' (\(String(cString: strerror(errno)))); check that the zoo home is writable") }
+            }
+        } catch let error as ZooError {
+            throw error
+        } catch {
+            throw ZooError(.io, "cannot prepare '\(staging.path)' (\(error.localizedDescription)); check that the zoo home is writable")
+        }
+        var request = request
+        request.folder = staging
+        request.source = snapshot.source
+        if request.license == nil { request.license = snapshot.license }
+        return try EncoderRegistration.add(request, zoo: zoo)
+    }
+}
