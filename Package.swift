@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -134,7 +135,13 @@ let package = Package(
             dependencies: ["ZooServer", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(
             name: "ZooCLITests",
-            dependencies: ["zoo", "ZooKit", "Registry", "Runtime", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "zoo", "ZooKit", "Registry", "Runtime", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

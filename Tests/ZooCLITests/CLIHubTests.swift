@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+/// `zoo encoder add NAME --from hf:ORG/REPO[@REV]` against a real Hub-compatible server on
+/// loopback (``TestHub``) with injected faults, and the Hugging Face cache it writes.
+@Suite("zoo encoder add --from hf:", .serialized)
+struct CLIHubTests {
+    static let commit = "0123456789abcdef0123456789abcdef01234567"
+    static let modelCard = "---\nlanguage: en\nlicense: apache-2.0\ntags:\n- sentence-transformers\n---\n# tiny-bert\nA test model.\n"
+
+    /// The tiny-bert fixture's files, its model card, and files zoo must never fetch.
+    static func tinyBertFiles() throws -> [String: Data] {
+        let root = ZooRunner.fixtures.appendingPathComponent("models/tiny-bert")
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])!
+        for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
+            files[relative] = try Data(contentsOf: url)
+        }
+        files["README.md"] = Data(modelCard.utf8)
+        files["pytorch_model.bin"] = Data(repeating: 7, count: 4096)
+        files["onnx/model.onnx"] = Data(repeating: 9, count: 2048)
+        files["tf_model.h5"] = Data(repeating: 5, count: 1024)
+        return files
+    }
+
+    /// The variables every run gets: the test Hub, a private cache, no token, fast retries.
+    static func environment(_ hub: TestHub, _ zoo: ZooRunner, _ extra: [String: String] = [:]) -> [String: String] {
+        var environment = [
+            "HF_ENDPOINT": hub.endpoint, "HF_HUB_CACHE": zoo.scratch.appendingPathComponent("hf-cache").path,
+            "HF_HOME": zoo.scratch.appendingPathComponent("hf-home").path, "HF_TOKEN": "", "HUGGING_FACE_HUB_TOKEN": "",
+            "HF_HUB_OFFLINE": "", "ZOO_HUB_BACKOFF_MS": "20", "ZOO_HUB_RETRIES": "4",
+        ]
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Runs zoo on its own thread, so the in-process Hub keeps every task thread.
+    static func run(_ zoo: ZooRunner, _ arguments: [String], _ environment: [String: String]) async throws -> CLIResult {
+        nonisolated(unsafe) let runner = zoo
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runner.run(arguments, environment: environment) }) }.start()
+        }
+    }
+
+    @Test("through 502s, a 429, a dropped connection and a redirect to another host: verified, resumed with Range, in the cache layout; reused offline; no pickles fetched")
+    func downloadsThroughFaults() async throws {
+        let hub = TestHub()
+        let files = try Self.tinyBertFiles()
+        hub.add("acme/tiny-bert", .init(files: files, commit: Self.commit, branches: ["main", "v1"], license: "apache-2.0"))
+        hub.inject("config.json", .init(serverErrors: 2))
+        let weights = try #require(files["model.safetensors"])
+        hub.inject("model.safetensors", .init(rateLimits: 1, retryAfter: 1, dropAfterBytes: weights.count / 2, drops: 1))
+        try await hub.start()
+        let zoo = ZooRunner()
+        let env = Self.environment(hub, zoo, ["HF_TOKEN": "secret-token"])
+        let started = Date()
+        let added = try await Self.run(zoo, ["encoder", "add", "tb", "--from", "hf:acme/tiny-bert@v1", "--json"], env)
+        try #require(added.status == 0, "\(added.stderr)")
+        // The 429 asked for a 1 s wait.
+        #expect(Date().timeIntervalSince(started) >= 1)
+        let json = try #require(try added.json() as? [String: Any])
+        #expect(json["source"] as? String == "hf:acme/tiny-bert@\(Self.commit)")
+        #expect(json["license"] as? String == "apache-2.0")
+        let hubInfo = try #require(json["hub"] as? [String: Any])
+        #expect(hubInfo["commit"] as? String == Self.commit && hubInfo["from_cache"] as? Bool == false)
+        // Only what an encoder needs: no pickles, no ONNX, no TF weights.
+        let fetched = Set(hub.requests.filter { $0.hasPrefix("resolve ") }.map { $0.split(separator: " ").last.map(String.init) ?? "" })
+        #expect(fetched == ["config.json", "model.safetensors", "modules.json", "sentence_bert_config.json", "special_tokens_map.json",
+                            "tokenizer.json", "tokenizer_config.json", "vocab.txt", "1_Pooling/config.json", "README.md"])
+        // The drop was resumed from where it stopped; the CDN host never saw the token.
+        #expect(hub.ranges == ["model.safetensors bytes=\(weights.count / 2)-"])
+        #expect(!hub.cdnSawToken)
+        // The Hugging Face cache layout: refs, blobs by etag, relative snapshot links.
+        let repo = zoo.scratch.appendingPathComponent("hf-cache/models--acme--tiny-bert")
+        #expect(try String(contentsOf: repo.appendingPathComponent("refs/v1"), encoding: .utf8) == Self.commit)
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: repo.appendingPathComponent("snapshots/\(Self.commit)/model.safetensors").path)
+        #expect(link == "../../blobs/\(TestHub.sha256(weights))")
+        let poolingLink = try FileManager.default.destinationOfSymbolicLink(atPath: repo.appendingPathComponent("snapshots/\(Self.commit)/1_Pooling/config.json").path)
+        #expect(poolingLink == "../../../blobs/\(TestHub.gitOID(files["1_Pooling/config.json"]!))")
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("blobs").path)
+        #expect(!blobs.contains { $0.hasSuffix(".incomplete") })
+        // The stored weights are the fixture's bytes.
+        let checkpoint = try #require(json["checkpoint"] as? [String: Any])
+        let stored = try #require(checkpoint["files"] as? [[String: Any]])
+        #expect(stored.first { $0["path"] as? String == "model.safetensors" }?["sha256"] as? String == TestHub.sha256(weights))
+        let show = try await Self.run(zoo, ["encoder", "show", "tb"], env)
+        #expect(show.stdout.contains("hf:acme/tiny-bert@\(Self.commit)") && show.stdout.contains("apache-2.0"), "\(show.stdout)")
+
+        // Offline, from the cache alone: no request reaches the Hub, same checkpoint.
+        let before = hub.requests.count
+        let offline = try await Self.run(zoo, ["encoder", "add", "tb2", "--from", "hf:acme/tiny-bert@v1", "--json"],
+                                         Self.environment(hub, zoo, ["HF_HUB_OFFLINE": "1"]))
+        try #require(offline.status == 0, "\(offline.stderr)")
+        let offlineJSON = try #require(try offline.json() as? [String: Any])
+        #expect((offlineJSON["checkpoint"] as? [String: Any])?["digest"] as? String == checkpoint["digest"] as? String)
+        #expect((offlineJSON["hub"] as? [String: Any])?["from_cache"] as? Bool == true)
+        #expect(offlineJSON["license"] as? String == "apache-2.0")
+        #expect(hub.requests.count == before)
+        // The encoder works.
+        let encoded = try await Self.run(zoo, ["encode", "tb2", "--text", "a photo of a dog"], env)
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        await hub.stop()
+    }
+
+    @Test("errors name what is wrong: unknown repo or revision 66, gated 69 (then fine with HF_TOKEN), corrupt bytes 65 with nothing stored, endless 5xx 69, pickles only 65, offline miss 66, bad reference 64")
+    func errors() async throws {
+        let hub = TestHub()
+        let files = try Self.tinyBertFiles()
+        hub.add("acme/tiny-bert", .init(files: files, commit: Self.commit, license: "mit"))
+        hub.add("acme/gated", .init(files: files, commit: Self.commit, token: "letmein"))
+        hub.add("acme/corrupt", .init(files: files, commit: Self.commit))
+        hub.add("acme/down", .init(files: files, commit: Self.commit))
+        var pickled = files.filter { !$0.key.hasSuffix(".safetensors") }
+        pickled["pytorch_model.bin"] = Data(repeating: 1, count: 64)
+        hub.add("acme/pickled", .init(files: pickled, commit: Self.commit))
+        try await hub.start()
+        let zoo = ZooRunner()
+        let env = Self.environment(hub, zoo)
+
+        let noRepo = try await Self.run(zoo, ["encoder", "add", "x", "--from", "hf:acme/nothing"], env)
+        #expect(noRepo.status == 66 && noRepo.stderr.contains("no repository acme/nothing"), "\(noRepo.stderr)")
+        let noRevision = try await Self.run(zoo, ["encoder", "add", "x", "--from", "hf:acme/tiny-bert@v9"], env)
+        #expect(noRevision.status == 66 && noRevision.stderr.contains("no revision 'v9'"), "\(noRevision.stderr)")
+        let gated = try await Self.run(zoo, ["encoder", "add", "x", "--from", "hf:acme/gated"], env)
+        #expect(gated.status == 69 && gated.stderr.contains("gated") && gated.stderr.contains("HF_TOKEN"), "\(gated.stderr)")
+        let wrongToken = try await Self.run(zoo, ["encoder", "add", "x", "--from", "hf:acme/gated"], Self.environment(hub, zoo, ["HF_TOKEN": "nope"]))
+        #expect(wrongToken.status == 69 && wrongToken.stderr.contains("has no access"), "\(wrongToken.stderr)")
+        // The token file huggingface-cli login writes works too.
+        let tokenFile = zoo.scratch.appendingPathComponent("hf-home/token")
+        try FileManager.default.createDirectory(at: tokenFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "letmein\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let withToken = try await Self.run(zoo, ["encoder", "add", "gated", "--from", "hf:acme/gated"], env)
+        #expect(withToken.status == 0, "\(withToken.stderr)")
+        try FileManager.default.removeItem(at: tokenFile)
+
+        hub.inject("model.safetensors", .init(corrupt: Data(repeating: 0, count: files["model.safetensors"]!.count)))
+        let corrupt = try await Self.run(zoo, ["encoder", "add", "bad", "--from", "hf:acme/corrupt"], env)
+        #expect(corrupt.status == 65 && corrupt.stderr.contains("sha256"), "\(corrupt.stderr)")
+        let corruptBlobs = (try? FileManager.default.contentsOfDirectory(atPath: zoo.scratch.appendingPathComponent("hf-cache/models--acme--corrupt/blobs").path)) ?? []
+        #expect(!corruptBlobs.contains(TestHub.sha256(files["model.safetensors"]!)) && !corruptBlobs.contains { $0.hasSuffix(".incomplete") }, "\(corruptBlobs)")
+
+        hub.inject("config.json", .init(serverErrors: 100))
+        let down = try await Self.run(zoo, ["encoder", "add", "down", "--from", "hf:acme/down"], env)
+        #expect(down.status == 69 && down.stderr.contains("after 4 tries"), "\(down.stderr)")
+        hub.inject("config.json", .init())
+
+        let onlyPickles = try await Self.run(zoo, ["encoder", "add", "p", "--from", "hf:acme/pickled"], env)
+        #expect(onlyPickles.status == 65 && onlyPickles.stderr.contains("pytorch_model.bin") && onlyPickles.stderr.contains("never loads pickled"), "\(onlyPickles.stderr)")
+
+        let offlineMiss = try await Self.run(zoo, ["encoder", "add", "o", "--from", "hf:acme/tiny-bert"], Self.environment(hub, zoo, ["HF_HUB_OFFLINE": "1"]))
+        #expect(offlineMiss.status == 66 && offlineMiss.stderr.contains("HF_HUB_OFFLINE") && offlineMiss.stderr.contains("refs/main"), "\(offlineMiss.stderr)")
+
+        let badReference = try await Self.run(zoo, ["encoder", "add", "r", "--from", "hf:../etc@main"], env)
+        #expect(badReference.status == 64, "\(badReference.stderr)")
+
+        // Only the gated model got into the catalog.
+        let list = try await Self.run(zoo, ["encoder", "list", "--json"], env)
+        let names = ((try? list.json()) as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names == ["gated"], "\(list.stdout)")
+        await hub.stop()
+    }
+}
