@@ -18,6 +18,16 @@ public enum CheckpointDigest {
         return hex(hasher.finalize())
     }
 
+    /// The digest `folder` would be stored under (every file hashed, links followed), without
+    /// storing anything.
+    public static func digest(of folder: CheckpointFolder) throws -> String {
+        let files = try folder.files.map { relative -> CheckpointFile in
+            let (sha, bytes) = try FileHasher.hash(folder.url.appendingPathComponent(relative).path)
+            return CheckpointFile(path: relative, bytes: bytes, sha256: sha)
+        }
+        return digest(of: files)
+    }
+
     /// Lower-case hex of a digest.
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         let table = Array("0123456789abcdef".utf8)

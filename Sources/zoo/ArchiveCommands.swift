@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooHub
 import ZooKit
 import Registry
 
@@ -48,11 +49,23 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .customLong("as"), help: ArgumentHelp("Record the projector under this tag instead of the archive's.", valueName: "tag"))
     var tag: String?
 
+    @Flag(help: "Fetch the encoders the archive needs and this zoo lacks from their recorded hf: source (Hugging Face cache, else the Hub); each must give the checkpoint digest the archive recorded.")
+    var fetch = false
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: (archive as NSString).expandingTildeInPath).standardizedFileURL
         let zoo = try global.openZoo()
+        if fetch {
+            let progress = DownloadProgress(label: url.lastPathComponent)
+            let box = FetchedBox()
+            try BlockingTask.run { box.value = try await HubEncoders.fetchMissing(for: url, zoo: zoo, observer: progress) }.get()
+            progress.finish()
+            for encoder in box.value where !output.json {
+                print("fetched encoder '\(encoder.name)' from \(encoder.source) (\(Output.bytes(encoder.downloadedBytes)) downloaded, checkpoint \(encoder.digest.prefix(12)) as the archive recorded)")
+            }
+        }
         let imported = try zoo.importArchive(url, as: tag)
         if output.json {
             try Output.json(ImportJSON(projector: ProjectorJSON(imported.entry), archive: url.path, alreadyStored: imported.alreadyStored))
@@ -60,6 +73,11 @@ struct ImportCommand: ParsableCommand {
         }
         print("imported \(imported.entry.reference) (checkpoint \(imported.entry.record.checkpointDigest.prefix(12))) from \(url.path)")
     }
+}
+
+/// The encoders `zoo import --fetch` registered, handed out of the async task.
+private final class FetchedBox: @unchecked Sendable {
+    var value: [HubEncoders.Fetched] = []
 }
 
 /// JSON shape of `zoo pack`'s result.

@@ -162,6 +162,19 @@ extension ModelZoo {
                                  manifest: manifest, alreadyStored: alreadyStored)
     }
 
+    /// The encoders `url` needs that are not registered here (none matches its checkpoint
+    /// digest and modality), read from the archive's manifest alone.
+    ///
+    /// - Throws: what ``importArchive(_:as:limits:)`` throws for an archive that cannot be read.
+    public func missingEncoders(in url: URL, limits: ArchiveLimits = .standard) throws -> [ArchiveManifest.EncoderInfo] {
+        let reader = try ArchiveReader(url: url, limits: limits)
+        defer { reader.close() }
+        let manifest = try reader.readManifest()
+        return try [manifest.encoders.vision, manifest.encoders.text].filter {
+            try catalog.encoders(withCheckpoint: $0.checkpointDigest, modality: $0.modality).isEmpty
+        }
+    }
+
     /// The registered encoder an archive needs, matched by checkpoint digest (preferring the same
     /// name), or `ZooError.noInput` (66) saying how to add it.
     private func registeredEncoder(_ needed: ArchiveManifest.EncoderInfo, archive: URL) throws -> EncoderEntry {
@@ -176,6 +189,9 @@ extension ModelZoo {
         // Everything below comes from the archive: shown escaped.
         let name = ArchivePath.display(needed.name)
         let source = needed.source.map(ArchivePath.display) ?? "an unknown source"
+        if let value = needed.source, value.hasPrefix("hf:") {
+            throw ZooError(.noInput, "cannot import '\(archive.path)': it needs the \(needed.modality.rawValue) encoder \(name) from \(source) (checkpoint \(needed.checkpointDigest)), which is not registered here\(detail); run 'zoo import \(ModelZoo.shellQuoted(archive.path)) --fetch' to fetch it from the Hugging Face cache or Hub (its digest is checked), or 'zoo encoder add \(ModelZoo.shellQuoted(needed.name)) --from \(ModelZoo.shellQuoted(value))' and import again")
+        }
         var command = "zoo encoder add \(ModelZoo.shellQuoted(needed.name)) --from DIR --modality \(needed.modality.rawValue) --backend \(ModelZoo.shellQuoted(needed.backend))"
         if let value = needed.source { command += " --source \(ModelZoo.shellQuoted(value))" }
         if let value = needed.license { command += " --license \(ModelZoo.shellQuoted(value))" }
