@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export SWIFT_BACKTRACE ?= enable=no
 ZOO := .build/release/zoo
 
-.PHONY: demo test test-paths fuzz fuzz-tokenizers api-fuzz build setup clean-home
+.PHONY: demo test test-paths fuzz fuzz-tokenizers api-fuzz hub-interop build setup clean-home
 
 ## demo: install what is missing, build in release mode, and run the main job on the embedded default.
 demo: setup
@@ -29,6 +29,12 @@ fuzz-tokenizers: setup
 	python3 -m pip install -q --disable-pip-version-check tokenizers==0.23.3
 	python3 scripts/tokenizer_fuzz.py --zoo .build/debug/zoo --count $(TOKENIZER_FUZZ_COUNT) \
 		--seed $(TOKENIZER_FUZZ_SEED) --seconds 300 --minilm "$$(bash scripts/fetch_minilm.sh | tail -1)"
+
+## hub-interop: after `make test`, the Hugging Face cache shared with Python's huggingface_hub
+## both ways (CLIHubTests' interop test, against the test Hub on loopback).
+hub-interop: setup
+	python3 -m pip install -q --disable-pip-version-check huggingface-hub==2.4.0
+	ZOO_HUB_INTEROP=1 swift test --skip-build --filter CLIHubTests
 
 ## api-fuzz: after `make test`, schemathesis against a live `zoo serve` and docs/openapi.yaml for
 ## API_FUZZ_SECONDS: no 5xx, every response documented, a clean exit on SIGTERM.

@@ -130,6 +130,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Plugins", "CVectorKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Runtime"]),
+        .testTarget(name: "ZooHubTests", dependencies: ["ZooHub", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(
             name: "ZooServerTests",
             dependencies: ["ZooServer", .product(name: "Hummingbird", package: "hummingbird")]),

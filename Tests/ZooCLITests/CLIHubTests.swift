@@ -105,6 +105,17 @@ struct CLIHubTests {
         // The encoder works.
         let encoded = try await Self.run(zoo, ["encode", "tb2", "--text", "a photo of a dog"], env)
         #expect(encoded.status == 0, "\(encoded.stderr)")
+        // --link into another home: the stored weights are the cache's blob (one inode).
+        let linked = ZooRunner()
+        let linkedAdd = try await Self.run(linked, ["encoder", "add", "tb", "--from", "hf:acme/tiny-bert@v1", "--link", "--json"],
+                                           Self.environment(hub, zoo, ["HF_HUB_OFFLINE": "1"]))
+        try #require(linkedAdd.status == 0, "\(linkedAdd.stderr)")
+        let digest = try #require(checkpoint["digest"] as? String)
+        var storedInfo = stat()
+        var blobInfo = stat()
+        let storedWeights = linked.home.appendingPathComponent("checkpoints/\(digest)/model.safetensors").path
+        #expect(stat(storedWeights, &storedInfo) == 0 && stat(repo.appendingPathComponent("blobs/\(TestHub.sha256(weights))").path, &blobInfo) == 0)
+        #expect(storedInfo.st_ino == blobInfo.st_ino, "\(storedWeights) is not a hard link of the cache's blob")
         await hub.stop()
     }
 
@@ -210,6 +221,64 @@ struct CLIHubTests {
         let list = try await Self.run(third, ["encoder", "list", "--json"], envC)
         let names = ((try? list.json()) as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
         #expect(names == ["dino"], "\(list.stdout)")
+        await hub.stop()
+    }
+    /// Runs `scripts/hf_cache_check.py` (huggingface_hub) and parses its JSON line.
+    static func pythonHub(_ arguments: [String], environment: [String: String]) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TrainingFixtures.repository.appendingPathComponent("scripts/hf_cache_check.py").path] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        env.removeValue(forKey: "HF_TOKEN")
+        env.removeValue(forKey: "HF_HUB_OFFLINE")
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "hf_cache_check.py \(arguments): \(String(decoding: stderr, as: UTF8.self))")
+        return try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any])
+    }
+
+    @Test("the cache is shared with huggingface_hub both ways: it reads zoo's downloads offline, zoo registers its downloads offline with the same checkpoint",
+          .enabled(if: ProcessInfo.processInfo.environment["ZOO_HUB_INTEROP"] == "1", "needs Python's huggingface_hub: make hub-interop"))
+    func sharedWithHuggingFaceHub() async throws {
+        let hub = TestHub()
+        let files = try Self.tinyBertFiles()
+        hub.add("acme/tiny-bert", .init(files: files, commit: Self.commit, branches: ["main", "v1"], license: "apache-2.0"))
+        try await hub.start()
+        let zoo = ZooRunner()
+        let cache = zoo.scratch.appendingPathComponent("hf-cache")
+        let env = Self.environment(hub, zoo)
+        let added = try await Self.run(zoo, ["encoder", "add", "tb", "--from", "hf:acme/tiny-bert@v1", "--json"], env)
+        try #require(added.status == 0, "\(added.stderr)")
+        let zooDigest = ((try added.json() as? [String: Any])?["checkpoint"] as? [String: Any])?["digest"] as? String
+
+        // huggingface_hub, offline, finds zoo's snapshot, and its cache scanner has no complaint.
+        let read = try Self.pythonHub(["read", "acme/tiny-bert", "v1", cache.path], environment: env)
+        #expect((read["snapshot"] as? String).map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            == cache.appendingPathComponent("models--acme--tiny-bert/snapshots/\(Self.commit)").standardizedFileURL.path)
+        #expect((read["files"] as? [String: String])?["model.safetensors"] == "models--acme--tiny-bert/blobs/\(TestHub.sha256(files["model.safetensors"]!))")
+        #expect(read["repos"] as? [String] == ["acme/tiny-bert"] && read["refs"] as? [String] == ["v1"], "\(read)")
+        #expect((read["warnings"] as? [Any])?.isEmpty == true, "\(read)")
+
+        // huggingface_hub downloads into another cache; zoo registers it offline, same checkpoint.
+        let other = zoo.scratch.appendingPathComponent("python-cache")
+        let downloaded = try Self.pythonHub(["download", "acme/tiny-bert", "main", other.path], environment: env)
+        #expect((downloaded["warnings"] as? [Any])?.isEmpty == true, "\(downloaded)")
+        let before = hub.requests.count
+        let offline = try await Self.run(zoo, ["encoder", "add", "tb-python", "--from", "hf:acme/tiny-bert", "--json"],
+                                         Self.environment(hub, zoo, ["HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": other.path]))
+        try #require(offline.status == 0, "\(offline.stderr)")
+        let offlineJSON = try #require(try offline.json() as? [String: Any])
+        #expect((offlineJSON["checkpoint"] as? [String: Any])?["digest"] as? String == zooDigest)
+        #expect((offlineJSON["hub"] as? [String: Any])?["from_cache"] as? Bool == true)
+        #expect(hub.requests.count == before)
         await hub.stop()
     }
 }

@@ -55,6 +55,9 @@ final class TestHub: @unchecked Sendable {
     var cdnSawToken: Bool { lock.withLock { cdnAuthorizations > 0 } }
 
     static let errorCode = HTTPField.Name("X-Error-Code")!
+    static let repoCommit = HTTPField.Name("X-Repo-Commit")!
+    static let linkedEtag = HTTPField.Name("X-Linked-Etag")!
+    static let linkedSize = HTTPField.Name("X-Linked-Size")!
 
     static func sha256(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
     static func gitOID(_ data: Data) -> String {
@@ -71,6 +74,7 @@ final class TestHub: @unchecked Sendable {
         hubRouter.get("/api/models/:org/:name/revision/:revision") { request, context in try self.revision(request, context) }
         hubRouter.get("/api/models/:org/:name/tree/:commit") { request, context in try self.tree(request, context) }
         hubRouter.get("/:org/:name/resolve/:commit/**") { request, context in try self.resolve(request, context) }
+        hubRouter.head("/:org/:name/resolve/:commit/**") { request, context in try self.resolve(request, context) }
         cdnRouter.get("/blobs/:org/:name/:commit/**") { request, context in try self.blob(request, context) }
         let ports = PortBox()
         let hub = Application(
@@ -147,11 +151,12 @@ final class TestHub: @unchecked Sendable {
     private func resolve(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         let (name, repository) = try self.repository(context, request)
         let path = context.parameters.getCatchAll().joined(separator: "/")
-        let commit = context.parameters.get("commit") ?? ""
+        let asked = context.parameters.get("commit") ?? ""
         record("resolve \(name) \(path)")
-        guard commit == repository.commit else {
+        guard asked == repository.commit || repository.branches.contains(asked) else {
             throw HTTPError(.notFound, headers: [Self.errorCode: "RevisionNotFound"], message: "Invalid rev id")
         }
+        let commit = repository.commit
         guard repository.files[path] != nil else {
             throw HTTPError(.notFound, headers: [Self.errorCode: "EntryNotFound"], message: "Entry not found")
         }
@@ -166,9 +171,14 @@ final class TestHub: @unchecked Sendable {
             lock.withLock { faults[path] = fault }
             return Response(status: .tooManyRequests, headers: [.retryAfter: String(fault.retryAfter)])
         }
-        // Contents come from the other host, as the Hub's LFS files come from its CDN.
+        // Contents come from the other host, as the Hub's LFS files come from its CDN; the
+        // headers are those huggingface_hub reads from the redirect.
         let location = "http://localhost:\(cdnPort)/blobs/\(name)/\(commit)/\(path)"
-        return Response(status: .found, headers: [.location: location])
+        let data = repository.files[path]!
+        let etag = repository.lfs(path) ? Self.sha256(data) : Self.gitOID(data)
+        return Response(status: .found, headers: [
+            .location: location, Self.repoCommit: commit, Self.linkedEtag: "\"\(etag)\"", Self.linkedSize: String(data.count), .eTag: "\"\(etag)\"",
+        ])
     }
 
     private func blob(_ request: Request, _ context: BasicRequestContext) throws -> Response {
