@@ -14,7 +14,7 @@ import sys
 
 from huggingface_hub import hf_hub_download, scan_cache_dir, snapshot_download
 
-PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.md", "*_Pooling/*"]
+PATTERNS = ["*.json", "*.safetensors", "*.txt", "*_Pooling/*"]  # no model card, as many users fetch
 
 
 def main():

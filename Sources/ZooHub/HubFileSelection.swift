@@ -36,7 +36,14 @@ public enum HubFileSelection {
         "README.md",
     ]
 
-    /// Whether zoo needs `path`.
+    /// Whether `path` belongs in the registered checkpoint: what zoo fetches except the model
+    /// card, which is read for its licence only (so a cache that lacks it, as a
+    /// `huggingface_hub` download with `allow_patterns` may, gives the same checkpoint).
+    public static func registered(_ path: String) -> Bool {
+        wanted(path) && path != "README.md"
+    }
+
+    /// Whether zoo fetches `path`.
     public static func wanted(_ path: String) -> Bool {
         guard isSafe(path) else { return false }
         let parts = path.split(separator: "/")

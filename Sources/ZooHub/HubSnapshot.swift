@@ -9,7 +9,8 @@ public struct HubSnapshot: Sendable {
     public let commit: String
     /// `CACHE/models--ORG--REPO/snapshots/COMMIT`.
     public let folder: URL
-    /// The files zoo needs, relative to ``folder`` (``HubFileSelection``).
+    /// The files registered as the checkpoint, relative to ``folder``
+    /// (``HubFileSelection/registered(_:)``).
     public let files: [String]
     /// The licence of the model card's metadata (`license:`), if it has one.
     public let license: String?
@@ -60,7 +61,7 @@ public enum HubResolver {
         }
         let all = cache.files(in: commit)
         guard !all.isEmpty else { return .failure(Missing(description: "no snapshot \(cache.snapshot(commit).path)")) }
-        let files = all.filter(HubFileSelection.wanted)
+        let files = all.filter(HubFileSelection.registered)
         guard files.contains("config.json") else { return .failure(Missing(description: "no config.json in \(cache.snapshot(commit).path)")) }
         let weights = files.filter { !$0.contains("/") && $0.hasSuffix(".safetensors") }
         guard !weights.isEmpty else { return .failure(Missing(description: "no .safetensors weights in \(cache.snapshot(commit).path)")) }
@@ -99,7 +100,8 @@ public enum HubResolver {
         try cache.writeRef(reference.revision, commit: revision.commit)
         let license = revision.license ?? ModelCard.license(at: cache.snapshot(revision.commit).appendingPathComponent("README.md"))
         return HubSnapshot(
-            requested: reference, commit: revision.commit, folder: cache.snapshot(revision.commit), files: chosen.map(\.path).sorted(),
+            requested: reference, commit: revision.commit, folder: cache.snapshot(revision.commit),
+            files: chosen.map(\.path).filter(HubFileSelection.registered).sorted(),
             license: license, downloadedBytes: bytes, fromCache: false)
     }
 
