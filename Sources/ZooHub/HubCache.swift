@@ -63,6 +63,24 @@ public struct HubCache: Sendable {
         folder.appendingPathComponent("blobs", isDirectory: true).appendingPathComponent(etag + ".incomplete")
     }
 
+    /// Runs `body` holding the exclusive lock of blob `etag`, the file
+    /// `.locks/models--ORG--REPO/ETAG.lock` that `huggingface_hub` locks too (flock), so two
+    /// downloads of one blob, by zoo or by Python, never write the same `.incomplete` file.
+    public func withBlobLock<T>(_ etag: String, _ body: () async throws -> T) async throws -> T {
+        let folder = self.folder.deletingLastPathComponent().appendingPathComponent(".locks").appendingPathComponent(self.folder.lastPathComponent)
+        try createFolder(folder)
+        let path = folder.appendingPathComponent(etag + ".lock").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Self.ioError("open", path) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw Self.ioError("lock", path) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try await body()
+    }
+
     /// Whether the snapshot has `path` with `size` bytes (links followed).
     public func has(_ path: String, commit: String, size: Int64) -> Bool {
         var info = stat()

@@ -95,7 +95,16 @@ public enum HubResolver {
         let bytes = toFetch.reduce(Int64(0)) { $0 + $1.size }
         observer?.willDownload(toFetch, bytes: bytes)
         for file in toFetch {
-            try await client.download(file, of: reference, commit: revision.commit, into: cache, observer: observer)
+            try await cache.withBlobLock(file.etag) {
+                // Another process may have fetched it while this one waited for the lock.
+                var info = stat()
+                if stat(cache.blob(file.etag).path, &info) == 0, Int64(info.st_size) == file.size, try HubClient.matches(cache.blob(file.etag), file) {
+                    try cache.link(file.path, commit: revision.commit, etag: file.etag)
+                    observer?.didDownload(file)
+                } else {
+                    try await client.download(file, of: reference, commit: revision.commit, into: cache, observer: observer)
+                }
+            }
         }
         try cache.writeRef(reference.revision, commit: revision.commit)
         let license = revision.license ?? ModelCard.license(at: cache.snapshot(revision.commit).appendingPathComponent("README.md"))

@@ -119,6 +119,28 @@ struct CLIHubTests {
         await hub.stop()
     }
 
+    @Test("two zoo processes fetching one repository at once: each blob is downloaded once (the lock huggingface_hub also takes), both register the same checkpoint")
+    func concurrentDownloads() async throws {
+        let hub = TestHub()
+        let files = try Self.tinyBertFiles()
+        hub.add("acme/tiny-bert", .init(files: files, commit: Self.commit))
+        // A slow first answer keeps the first process inside its download while the second arrives.
+        hub.inject("model.safetensors", .init(rateLimits: 1, retryAfter: 1))
+        try await hub.start()
+        let first = ZooRunner()
+        let second = ZooRunner()
+        let env = Self.environment(hub, first)
+        async let a = Self.run(first, ["encoder", "add", "tb", "--from", "hf:acme/tiny-bert", "--json"], env)
+        async let b = Self.run(second, ["encoder", "add", "tb", "--from", "hf:acme/tiny-bert", "--json"], env)
+        let (resultA, resultB) = try await (a, b)
+        try #require(resultA.status == 0 && resultB.status == 0, "\(resultA.stderr) \(resultB.stderr)")
+        let digestA = ((try resultA.json() as? [String: Any])?["checkpoint"] as? [String: Any])?["digest"] as? String
+        let digestB = ((try resultB.json() as? [String: Any])?["checkpoint"] as? [String: Any])?["digest"] as? String
+        #expect(digestA != nil && digestA == digestB)
+        #expect(hub.requests.filter { $0 == "blob acme/tiny-bert model.safetensors" }.count == 1, "\(hub.requests)")
+        await hub.stop()
+    }
+
     @Test("errors name what is wrong: unknown repo or revision 66, gated 69 (then fine with HF_TOKEN), corrupt bytes 65 with nothing stored, endless 5xx 69, pickles only 65, offline miss 66, bad reference 64")
     func errors() async throws {
         let hub = TestHub()
