@@ -77,15 +77,19 @@ final class TestHub: @unchecked Sendable {
         hubRouter.head("/:org/:name/resolve/:commit/**") { request, context in try self.resolve(request, context) }
         cdnRouter.get("/blobs/:org/:name/:commit/**") { request, context in try self.blob(request, context) }
         let ports = PortBox()
+        var quiet = Logger(label: "test-hub")
+        quiet.logLevel = .warning
         let hub = Application(
             router: hubRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { ports.set(hub: $0.localAddress?.port ?? 0) }, logger: Logger(label: "test-hub"))
+            onServerRunning: { ports.set(hub: $0.localAddress?.port ?? 0) }, logger: quiet)
         let cdn = Application(
             router: cdnRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { ports.set(cdn: $0.localAddress?.port ?? 0) }, logger: Logger(label: "test-cdn"))
-        let group = ServiceGroup(services: [hub, cdn], gracefulShutdownSignals: [], logger: Logger(label: "test-hub"))
+            onServerRunning: { ports.set(cdn: $0.localAddress?.port ?? 0) }, logger: quiet)
+        let group = ServiceGroup(services: [hub, cdn], gracefulShutdownSignals: [], logger: quiet)
         self.group = group
-        tasks.append(Task { try await group.run() })
+        // On threads of its own: other suites block the shared task threads while their zoo
+        // processes run, which must not stall the Hub those processes talk to.
+        tasks.append(Task(executorPreference: Self.executor) { try await group.run() })
         let deadline = Date().addingTimeInterval(30)
         while (ports.hub == 0 || ports.cdn == 0) && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         hubPort = ports.hub
@@ -217,6 +221,9 @@ final class TestHub: @unchecked Sendable {
         })
     }
 
+    /// The threads the Hub's tasks run on.
+    static let executor = QueueExecutor(label: "test-hub")
+
     private final class PortBox: @unchecked Sendable {
         private let lock = NSLock()
         private var ports = (0, 0)
@@ -224,5 +231,18 @@ final class TestHub: @unchecked Sendable {
         func set(cdn: Int) { lock.withLock { ports.1 = cdn } }
         var hub: Int { lock.withLock { ports.0 } }
         var cdn: Int { lock.withLock { ports.1 } }
+    }
+}
+
+/// A task executor on a concurrent dispatch queue, for tasks that must not wait for the
+/// shared task threads.
+final class QueueExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label, attributes: .concurrent) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
