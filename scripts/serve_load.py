@@ -9,6 +9,7 @@ per level, then stops the server with SIGTERM and checks it exited 0.
     python3 scripts/serve_load.py --zoo .build/release/zoo --home . --model all-MiniLM-L6-v2
     python3 scripts/serve_load.py --zoo .build/release/zoo --home . --model fashion-vit+all-MiniLM-L6-v2@token --images build/demo/photos
     python3 scripts/serve_load.py --peer --minilm "$(bash scripts/fetch_minilm.sh | tail -1)"
+    python3 scripts/serve_load.py --peer --infinity /tmp/infvenv/bin/infinity_emb --minilm "$(bash scripts/fetch_minilm.sh | tail -1)"
 
 Each request carries --per-request sentences (default 1, as a chat client embeds one message) or
 images; with --sentences FILE the requests cycle through its lines (for instance the captions that
@@ -109,13 +110,24 @@ def main():
     parser.add_argument("--serve-args", default="", help="more `zoo serve` options, e.g. \"--batch-workers 2\"")
     parser.add_argument("--peer", action="store_true", help="serve with sentence-transformers instead of zoo")
     parser.add_argument("--minilm", help="the all-MiniLM-L6-v2 folder, for --peer")
+    parser.add_argument("--infinity", help="with --peer: serve with this infinity_emb executable (infinity-emb from PyPI) instead")
     args = parser.parse_args()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     env["SWIFT_BACKTRACE"] = "enable=no"
-    if args.peer:
+    health = url
+    if args.peer and args.infinity:
+        cmd = [args.infinity, "v2", "--model-id", args.minilm, "--served-model-name", args.model, "--engine", "torch",
+               "--device", "cpu", "--port", str(port), "--host", "127.0.0.1", "--batch-size", str(args.max_batch),
+               "--url-prefix", "/v1", "--no-model-warmup"]
+        for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env[key] = str(args.threads)
+        env["HF_HUB_OFFLINE"] = "1"
+        env["INFINITY_ANONYMOUS_USAGE_STATS"] = "0"
+        name = "peer (infinity-emb, torch)"
+    elif args.peer:
         cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "peer_embedding_server.py"), "--port", str(port),
                "--model", args.minilm, "--max-batch", str(args.max_batch), "--threads", str(args.threads)]
         name = "peer (sentence-transformers)"
@@ -124,9 +136,9 @@ def main():
                "--preload", args.model] + args.serve_args.split()
         env["OPENBLAS_NUM_THREADS"] = str(args.threads)
         name = "zoo serve"
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if args.infinity else None)
     try:
-        wait_ready(url, server)
+        wait_ready(health, server)
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as body:
             for item in bodies_for(args):
                 body.write(json.dumps(item) + "\n")
