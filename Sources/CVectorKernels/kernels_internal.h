@@ -10,6 +10,9 @@
                                       float *, const float *);                                  \
     void zoo_attend_short_##suffix(const float *, const float *, const float *, long, long,     \
                                    long, float, float *, float *, float *, long);                \
+    void zoo_attend_short_biased_##suffix(const float *, const float *, const float *, long, long, \
+                                          long, float, float *, float *, float *, long,         \
+                                          const float *, long);                                 \
     void zoo_normalized_projection_rows_##suffix(const float *, long, long, float, const float *, \
                                                  const int *, const float *, const int *,       \
                                                  const float *, const float *, long, float *);       \

@@ -13,6 +13,7 @@
         .softmax_rows = zoo_softmax_rows_##suffix, .exp2_row = zoo_exp2_row_##suffix,          \
         .layer_norm_rows = zoo_layer_norm_rows_##suffix,                                       \
         .attend_short = zoo_attend_short_##suffix,                                             \
+        .attend_short_biased = zoo_attend_short_biased_##suffix,                               \
         .normalized_projection_rows = zoo_normalized_projection_rows_##suffix,                 \
         .panel_width = panel, .packed_linear_activated = zoo_packed_linear_activated_##suffix, \
         .fused = fuses,                                                                        \
@@ -105,6 +106,13 @@ void zoo_attend_short(const float *query, const float *key, const float *value, 
                            output_stride);
 }
 
+void zoo_attend_short_biased(const float *query, const float *key, const float *value, long stride,
+                             long length, long head_width, float scale, float *scores, float *keys,
+                             float *output, long output_stride, const float *bias, long bias_stride) {
+    active()->attend_short_biased(query, key, value, stride, length, head_width, scale, scores, keys, output,
+                                  output_stride, bias, bias_stride);
+}
+
 void zoo_normalized_projection_rows(const float *input, long rows, long width, float epsilon,
                                     const float *first_table, const int *first_index,
                                     const float *second_table, const int *second_index, const float *sums,
@@ -147,6 +155,14 @@ long zoo_attend_long_scratch_count(long length, long head_width) {
 void zoo_attend_long_with(const zoo_vector_kernel_table *table, const float *query, const float *key,
                           const float *value, long stride, long length, long head_width, float scale, float *scratch,
                           float *output, long output_stride) {
+    zoo_attend_long_biased_with(table, query, key, value, stride, length, head_width, scale, scratch, output,
+                                output_stride, NULL, 0);
+}
+
+void zoo_attend_long_biased_with(const zoo_vector_kernel_table *table, const float *query, const float *key,
+                                 const float *value, long stride, long length, long head_width, float scale,
+                                 float *scratch, float *output, long output_stride, const float *bias,
+                                 long bias_stride) {
     if (length <= 0 || head_width <= 0) return;
     int panel = table->panel_width;
     float *queries = scratch;
@@ -163,6 +179,13 @@ void zoo_attend_long_with(const zoo_vector_kernel_table *table, const float *que
     }
     zoo_pack_weights_strided_for(key, length, head_width, stride, 1, panel, keys);
     table->packed_linear_activated(queries, length, head_width, keys, length, NULL, NULL, scores, 0);
+    // The additive bias in the same base-2 units; bias[j · bias_stride + i] is query i's for key j.
+    if (bias) {
+        for (long i = 0; i < length; i++) {
+            float *line = scores + i * length;
+            for (long j = 0; j < length; j++) line[j] += bias[j * bias_stride + i] * 1.44269504f;
+        }
+    }
     for (long i = 0; i < length; i++) sums[i] = table->exp2_row(scores + i * length, length);
     // Vₕᵀ as the weight of the second product: output feature d reads column d of Vₕ.
     zoo_pack_weights_strided_for(value, head_width, length, 1, stride, panel, values);
@@ -172,6 +195,13 @@ void zoo_attend_long_with(const zoo_vector_kernel_table *table, const float *que
         float *line = output + i * output_stride;
         for (long d = 0; d < head_width; d++) line[d] = context[i * head_width + d] * inverse;
     }
+}
+
+void zoo_attend_long_biased(const float *query, const float *key, const float *value, long stride, long length,
+                            long head_width, float scale, float *scratch, float *output, long output_stride,
+                            const float *bias, long bias_stride) {
+    zoo_attend_long_biased_with(active(), query, key, value, stride, length, head_width, scale, scratch, output,
+                                output_stride, bias, bias_stride);
 }
 
 void zoo_attend_long(const float *query, const float *key, const float *value, long stride, long length,

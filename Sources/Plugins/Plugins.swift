@@ -8,6 +8,7 @@ public enum BuiltinBackends {
     public static let all: [any EncoderBackend] = [
         Bert(),
         Dinov2(),
+        MPNet(),
         Roberta(),
     ]
 

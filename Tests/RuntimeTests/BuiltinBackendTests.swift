@@ -78,6 +78,7 @@ struct BuiltinBackendTests {
         return [
             "bert": fixtures.appendingPathComponent("reference/tiny-bert/outputs.safetensors"),
             "roberta": fixtures.appendingPathComponent("reference/tiny-roberta/outputs.safetensors"),
+            "mpnet": fixtures.appendingPathComponent("reference/tiny-mpnet/outputs.safetensors"),
             "dinov2": fixtures.appendingPathComponent("vision/reference/dinov2-tiny.safetensors"),
         ]
     }()
@@ -89,6 +90,7 @@ struct BuiltinBackendTests {
         return [
             "bert": fixtures.appendingPathComponent("models/tiny-bert"),
             "roberta": fixtures.appendingPathComponent("models/tiny-roberta"),
+            "mpnet": fixtures.appendingPathComponent("models/tiny-mpnet"),
             "dinov2": fixtures.appendingPathComponent("vision/models/dinov2-tiny"),
         ]
     }()

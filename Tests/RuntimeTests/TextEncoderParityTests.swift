@@ -24,6 +24,18 @@ private let miniLMFolder: URL? = {
 private let miniLMMissing =
     "all-MiniLM-L6-v2 not found: set ZOO_MINILM or run scripts/fetch_minilm.sh to fill ~/.cache/zoo/models/all-MiniLM-L6-v2"
 
+/// The real all-mpnet-base-v2 folder: `$ZOO_MPNET`, else `~/.cache/zoo/models/all-mpnet-base-v2`
+/// (scripts/fetch_mpnet.sh); nil when it has no model.safetensors.
+private let mpnetFolder: URL? = {
+    let folder: URL
+    if let path = ProcessInfo.processInfo.environment["ZOO_MPNET"], !path.isEmpty {
+        folder = URL(fileURLWithPath: path)
+    } else {
+        folder = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/zoo/models/all-mpnet-base-v2")
+    }
+    return FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) ? folder : nil
+}()
+
 /// The shape of `ids.json` that the tests read.
 private struct ReferenceIDs: Decodable {
     struct Sentence: Decodable {
@@ -161,6 +173,39 @@ struct TextEncoderParityTests {
         print("parity all-MiniLM-L6-v2: \(parity)")
         #expect(parity.maxAbsDifference <= 1e-4)
         #expect(parity.minCosine >= 0.99999)
+    }
+
+    @Test("tiny-mpnet: relative position buckets on the scores (short and long sequences), no token types, mean pooling")
+    func tinyMPNet() throws {
+        let model = try SentenceEncoderModel(folder: fixtures.appendingPathComponent("models/tiny-mpnet"))
+        #expect(model.pooling == .mean && model.normalizes)
+        #expect(model.transformer.positions == .afterPadding)
+        let reference = try Reference(model: "tiny-mpnet")
+        // Sequences past 64 tokens take the packed-GEMM attention kernel, shorter ones the direct one.
+        #expect(reference.ids.contains { $0.count > 64 } && reference.ids.contains { $0.count <= 64 })
+        let parity = try measure(model, against: reference)
+        print("parity tiny-mpnet: \(parity)")
+        #expect(parity.maxAbsDifference <= 1e-4)
+        #expect(parity.minCosine >= 0.99999)
+    }
+
+    @Test("all-mpnet-base-v2: the real checkpoint", .enabled(if: mpnetFolder != nil, "all-mpnet-base-v2 not found: set ZOO_MPNET or run scripts/fetch_mpnet.sh"))
+    func mpnet() throws {
+        let model = try SentenceEncoderModel(folder: try #require(mpnetFolder))
+        #expect(model.width == 768 && model.pooling == .mean && model.normalizes)
+        let parity = try measure(model, against: try Reference(model: "all-mpnet-base-v2"))
+        print("parity all-mpnet-base-v2: \(parity)")
+        #expect(parity.maxAbsDifference <= 1e-4)
+        #expect(parity.minCosine >= 0.99999)
+    }
+
+    @Test("MPNet's relative position buckets: transformers' rule, both directions, the far bucket")
+    func relativeBuckets() {
+        let bias = RelativePositionBias(table: [Float](repeating: 0, count: 32 * 2), buckets: 32, heads: 2)
+        // key − query; keys after the query take buckets 16…31 (values from torch, transformers' function).
+        let expected: [Int: Int] = [0: 0, -1: 1, -7: 7, -8: 8, -12: 9, -16: 10, -32: 12, -64: 14, -127: 15, -500: 15,
+                                    1: 17, 7: 23, 8: 24, 16: 26, 128: 31, 1000: 31]
+        for (relative, bucket) in expected { #expect(bias.bucket(relative) == bucket, "r = \(relative)") }
     }
 
     @Test("packing does not leak between sequences: one at a time equals all at once")

@@ -49,6 +49,22 @@ struct ReferenceIdsTests {
         #expect(tokenizer.padId == 0)
     }
 
+    @Test("tiny-mpnet: WordPiece with <s> … </s>, every sentence as tokenizers gives it")
+    func tinyMPNet() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-mpnet"))
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("tiny-mpnet"))
+        #expect(tokenizer.padId == 1)
+    }
+
+    @Test(
+        "all-mpnet-base-v2: every sentence as tokenizers gives it",
+        .enabled(if: TokenizerFixtures.mpnet != nil, "MPNet folder absent: run scripts/fetch_mpnet.sh or set ZOO_MPNET"))
+    func mpnet() throws {
+        let tokenizer = try TokenizerLoader.load(folder: try #require(TokenizerFixtures.mpnet))
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("all-mpnet-base-v2"))
+        #expect(tokenizer.padId == 1)
+    }
+
     @Test("The empty text gives only the special tokens")
     func emptyText() throws {
         let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))

@@ -27,6 +27,17 @@ enum TokenizerFixtures {
         return exists ? url : nil
     }
 
+    /// The all-mpnet-base-v2 folder: `$ZOO_MPNET`, else `~/.cache/zoo/models/all-mpnet-base-v2`;
+    /// nil when it has no tokenizer.json (run `bash scripts/fetch_mpnet.sh`).
+    static var mpnet: URL? {
+        let path = ProcessInfo.processInfo.environment["ZOO_MPNET"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+                .appendingPathComponent(".cache/zoo/models/all-mpnet-base-v2").path
+        let url = URL(fileURLWithPath: path)
+        let exists = FileManager.default.fileExists(atPath: url.appendingPathComponent("tokenizer.json").path)
+        return exists ? url : nil
+    }
+
     /// The test sentences of `sentences.txt`, escapes decoded.
     static func sentences() throws -> [String] {
         let text = try String(contentsOf: root.appendingPathComponent("sentences.txt"), encoding: .utf8)

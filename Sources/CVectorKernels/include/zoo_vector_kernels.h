@@ -37,6 +37,9 @@ typedef struct zoo_vector_kernel_table {
     void (*attend_short)(const float *query, const float *key, const float *value, long stride,
                          long length, long head_width, float scale, float *scores, float *keys,
                          float *output, long output_stride);
+    void (*attend_short_biased)(const float *query, const float *key, const float *value, long stride,
+                                long length, long head_width, float scale, float *scores, float *keys,
+                                float *output, long output_stride, const float *bias, long bias_stride);
     void (*normalized_projection_rows)(const float *input, long rows, long width, float epsilon,
                                        const float *first_table, const int *first_index,
                                        const float *second_table, const int *second_index,
@@ -83,6 +86,14 @@ void zoo_attend_short(const float *query, const float *key, const float *value, 
                       long length, long head_width, float scale, float *scores, float *keys,
                       float *output, long output_stride);
 
+/// zoo_attend_short with an additive bias on the scores, before the softmax:
+/// target[i] = softmax_j(q_i . k_j * scale + bias[j * bias_stride + i]) v_j (MPNet's relative
+/// position bias, say). `bias_stride` is at least round_up(length, 16) and the entries past
+/// `length` in each line are finite (zero). NULL `bias`: zoo_attend_short.
+void zoo_attend_short_biased(const float *query, const float *key, const float *value, long stride,
+                             long length, long head_width, float scale, float *scores, float *keys,
+                             float *output, long output_stride, const float *bias, long bias_stride);
+
 /// A linear layer applied to LayerNorm'd rows, from precomputed parts: for each of `rows` rows
 /// of `width` floats of `input` (the rows before LayerNorm), with the row's mean m and
 /// r = 1 / sqrt(biased variance + epsilon) computed as zoo_layer_norm_rows does, writes
@@ -127,6 +138,18 @@ long zoo_attend_long_scratch_count(long length, long head_width);
 /// zoo_attend_long_scratch_count(length, head_width) floats.
 void zoo_attend_long(const float *query, const float *key, const float *value, long stride, long length,
                      long head_width, float scale, float *scratch, float *output, long output_stride);
+
+/// zoo_attend_long with an additive bias on the scores: bias[j * bias_stride + i] (natural
+/// units, as zoo_attend_short_biased's) is added to query i's score for key j before the softmax.
+void zoo_attend_long_biased(const float *query, const float *key, const float *value, long stride, long length,
+                            long head_width, float scale, float *scratch, float *output, long output_stride,
+                            const float *bias, long bias_stride);
+
+/// zoo_attend_long_biased with one table's kernels.
+void zoo_attend_long_biased_with(const zoo_vector_kernel_table *table, const float *query, const float *key,
+                                 const float *value, long stride, long length, long head_width, float scale,
+                                 float *scratch, float *output, long output_stride, const float *bias,
+                                 long bias_stride);
 
 /// zoo_attend_long with one table's kernels.
 void zoo_attend_long_with(const zoo_vector_kernel_table *table, const float *query, const float *key,

@@ -20,11 +20,14 @@ public protocol TextArchitecture: TextEncoderBackend {
     var defaultPadTokenID: Int { get }
     /// How token states become one embedding when the folder has no `modules.json`.
     var defaultPooling: PoolingMode { get }
+    /// Where the layers' tensors are and which optional parts the model has (BERT's by default).
+    var layout: TransformerLayout { get }
 }
 
 extension TextArchitecture {
     public var modality: Modality { .text }
     public var defaultPooling: PoolingMode { .mean }
+    public var layout: TransformerLayout { .bert }
 
     /// The most tokens one sequence may have: the rows of the position table that
     /// ``positions`` can reach.

@@ -41,7 +41,7 @@ public struct SentenceEncoderModel: Sendable {
         let config = try TransformerConfig(
             contentsOf: folder.appendingPathComponent("config.json"), defaultPadTokenID: architecture.defaultPadTokenID)
         let weights = try WeightReader(url: folder.appendingPathComponent("model.safetensors"), roots: architecture.weightRoots)
-        let transformer = try TextTransformer(config: config, positions: architecture.positions, weights: weights)
+        let transformer = try TextTransformer(config: config, positions: architecture.positions, weights: weights, layout: architecture.layout)
         let pipeline = try Self.readPipeline(folder: folder, defaultPooling: architecture.defaultPooling)
         self.init(transformer: transformer, pooling: pipeline.pooling, normalizes: pipeline.normalizes)
     }

@@ -12,10 +12,12 @@ public struct TextTransformer: Sendable {
     /// Reads every backbone tensor from `weights`, checking shapes against `config`.
     ///
     /// - Throws: ``ModelLoadError`` naming the tensor at fault.
-    public init(config: TransformerConfig, positions: PositionScheme, weights: WeightReader) throws(ModelLoadError) {
+    public init(
+        config: TransformerConfig, positions: PositionScheme, weights: WeightReader, layout: TransformerLayout = .bert
+    ) throws(ModelLoadError) {
         self.config = config
         self.positions = positions
-        backbone = try TransformerBackbone(weights: weights, config: config)
+        backbone = try TransformerBackbone(weights: weights, config: config, layout: layout)
     }
 
     /// The most tokens one sequence may have.

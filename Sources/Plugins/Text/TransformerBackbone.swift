@@ -12,31 +12,43 @@ struct TransformerBackbone: Sendable {
     let layers: [TransformerEncoderLayer]
     /// Layer 0's Q/K/V from per-position tables and the batch's distinct ids (nil without layers).
     let firstLayer: FirstLayerProjection?
+    /// The relative-position bias every layer adds to its attention scores (MPNet), or nil.
+    let positionBias: RelativePositionBias?
 
     /// Reads every backbone tensor from `weights`, checking shapes against `config`.
-    init(weights: WeightReader, config: TransformerConfig) throws(ModelLoadError) {
+    init(weights: WeightReader, config: TransformerConfig, layout: TransformerLayout = .bert) throws(ModelLoadError) {
         let d = config.hiddenSize
         self.config = config
         let embeddings = weights.scoped("embeddings")
         wordEmbeddings = try embeddings.tensor("word_embeddings.weight", shape: [config.vocabularySize, d])
         positionEmbeddings = try embeddings.tensor("position_embeddings.weight", shape: [config.maxPositionEmbeddings, d])
-        tokenTypeEmbeddings = try embeddings.tensor("token_type_embeddings.weight", shape: [config.typeVocabularySize, d])
+        // Without a token-type table (MPNet) a zero row stands in for token type 0.
+        tokenTypeEmbeddings = layout.tokenTypes
+            ? try embeddings.tensor("token_type_embeddings.weight", shape: [config.typeVocabularySize, d])
+            : Tensor(shape: [1, d])
         (embeddingNormWeight, embeddingNormBias) = try embeddings.layerNorm("LayerNorm", width: d)
         var layers: [TransformerEncoderLayer] = []
         for index in 0..<config.layerCount {
             // Layer 0's Q/K/V come from `firstLayer`, which takes its weights below.
             layers.append(try TransformerEncoderLayer(
-                weights: weights.scoped("encoder.layer.\(index)"), config: config, ownsQKV: index > 0))
+                weights: weights.scoped("encoder.layer.\(index)"), config: config, ownsQKV: index > 0, layout: layout))
         }
         self.layers = layers
         if config.layerCount > 0 {
-            let stacked = try TransformerEncoderLayer.stackedQKV(weights: weights.scoped("encoder.layer.0"), width: d)
+            let stacked = try TransformerEncoderLayer.stackedQKV(weights: weights.scoped("encoder.layer.0"), width: d, layout: layout)
             firstLayer = FirstLayerProjection(
                 weight: stacked.weight, bias: stacked.bias, normWeight: embeddingNormWeight,
                 normBias: embeddingNormBias, epsilon: config.layerNormEpsilon, positions: positionEmbeddings,
                 tokenType: tokenTypeEmbeddings.baseAddress)
         } else {
             firstLayer = nil
+        }
+        if let name = layout.relativeAttentionBias {
+            let table = try weights.tensor(name, shape: [config.relativeAttentionBuckets, config.attentionHeads])
+            positionBias = RelativePositionBias(
+                table: table.scalars, buckets: config.relativeAttentionBuckets, heads: config.attentionHeads)
+        } else {
+            positionBias = nil
         }
     }
 
@@ -79,7 +91,7 @@ struct TransformerBackbone: Sendable {
                 weight: embeddingNormWeight.baseAddress, bias: embeddingNormBias.baseAddress,
                 epsilon: config.layerNormEpsilon)
             for layer in layers {
-                layer.forward(states, rows: rows, sequences: sequences, workspace: workspace)
+                layer.forward(states, rows: rows, sequences: sequences, workspace: workspace, positionBias: positionBias)
             }
         }
         return PackedHiddenStates(states: hidden, lengths: lengths)

@@ -25,6 +25,8 @@ public struct TransformerConfig: Sendable, Equatable {
     public var typeVocabularySize: Int
     /// `pad_token_id`; RoBERTa numbers positions from it.
     public var padTokenID: Int
+    /// `relative_attention_num_buckets` (MPNet; 32 when absent).
+    public var relativeAttentionBuckets: Int = 32
 
     /// The width of one attention head.
     public var headWidth: Int { hiddenSize / attentionHeads }
@@ -62,6 +64,7 @@ public struct TransformerConfig: Sendable, Equatable {
         var typeVocabSize: Int?
         var padTokenId: Int?
         var positionEmbeddingType: String?
+        var relativeAttentionNumBuckets: Int?
     }
 
     /// Reads and checks `config.json` at `url`.
@@ -96,10 +99,12 @@ public struct TransformerConfig: Sendable, Equatable {
             vocabularySize: stored.vocabSize,
             typeVocabularySize: stored.typeVocabSize ?? 2,
             padTokenID: stored.padTokenId ?? defaultPadTokenID)
+        relativeAttentionBuckets = stored.relativeAttentionNumBuckets ?? 32
         for (key, value, minimum) in [
             ("hidden_size", hiddenSize, 1), ("num_hidden_layers", layerCount, 0), ("num_attention_heads", attentionHeads, 1),
             ("intermediate_size", intermediateSize, 1), ("max_position_embeddings", maxPositionEmbeddings, 1),
             ("vocab_size", vocabularySize, 1), ("type_vocab_size", typeVocabularySize, 1), ("pad_token_id", padTokenID, 0),
+            ("relative_attention_num_buckets", relativeAttentionBuckets, 4),
         ] {
             try ConfigFile.require(value >= minimum, file: url, key: key, "must be an integer ≥ \(minimum)")
         }

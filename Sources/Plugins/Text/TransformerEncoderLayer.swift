@@ -30,7 +30,7 @@ struct TransformerEncoderLayer: Sendable {
 
     /// Reads one layer from `weights` scoped to it (`encoder.layer.<index>`), checking every
     /// shape against `config`; without `ownsQKV` its Q/K/V weights are left to the caller.
-    init(weights: WeightReader, config: TransformerConfig, ownsQKV: Bool) throws(ModelLoadError) {
+    init(weights: WeightReader, config: TransformerConfig, ownsQKV: Bool, layout: TransformerLayout = .bert) throws(ModelLoadError) {
         let d = config.hiddenSize
         let i = config.intermediateSize
         width = d
@@ -40,16 +40,16 @@ struct TransformerEncoderLayer: Sendable {
         epsilon = config.layerNormEpsilon
 
         if ownsQKV {
-            let stacked = try Self.stackedQKV(weights: weights, width: d)
+            let stacked = try Self.stackedQKV(weights: weights, width: d, layout: layout)
             qkv = (PackedLinear(weight: stacked.weight), stacked.bias)
         } else {
             qkv = nil
         }
 
-        let attentionOutputLinear = try weights.linear("attention.output.dense", inputs: d, outputs: d)
+        let attentionOutputLinear = try weights.linear(layout.attentionOutput, inputs: d, outputs: d)
         attentionOutput = PackedLinear(weight: attentionOutputLinear.weight)
         attentionOutputBias = attentionOutputLinear.bias
-        (attentionNormWeight, attentionNormBias) = try weights.layerNorm("attention.output.LayerNorm", width: d)
+        (attentionNormWeight, attentionNormBias) = try weights.layerNorm(layout.attentionNorm, width: d)
         let intermediateLinear = try weights.linear("intermediate.dense", inputs: d, outputs: i)
         intermediate = PackedLinear(weight: intermediateLinear.weight)
         intermediateBias = intermediateLinear.bias
@@ -61,8 +61,8 @@ struct TransformerEncoderLayer: Sendable {
 
     /// The layer's query, key and value weights stacked into `[3·width, width]`, and their
     /// biases into `[3·width]`; `weights` is scoped to the layer.
-    static func stackedQKV(weights: WeightReader, width d: Int) throws(ModelLoadError) -> (weight: Tensor, bias: Tensor) {
-        try weights.scoped("attention.self").stackedLinear(["query", "key", "value"], width: d)
+    static func stackedQKV(weights: WeightReader, width d: Int, layout: TransformerLayout = .bert) throws(ModelLoadError) -> (weight: Tensor, bias: Tensor) {
+        try weights.scoped(layout.attentionScope).stackedLinear(layout.queryKeyValue, width: d)
     }
 
     /// Runs the layer in place on `hidden`, `rows × width` packed token states whose sequences
@@ -71,7 +71,7 @@ struct TransformerEncoderLayer: Sendable {
     /// already (layer 0's, from ``FirstLayerProjection``) and starts at attention.
     func forward(
         _ hidden: UnsafeMutablePointer<Float>, rows: Int, sequences: [Range<Int>],
-        workspace: EncoderWorkspace
+        workspace: EncoderWorkspace, positionBias: RelativePositionBias? = nil
     ) {
         let fused = workspace.qkv
         if let qkv {
@@ -79,7 +79,7 @@ struct TransformerEncoderLayer: Sendable {
         }
         attention(
             query: fused, key: fused + width, value: fused + 2 * width, stride: 3 * width,
-            sequences: sequences, output: workspace.context)
+            sequences: sequences, output: workspace.context, positionBias: positionBias)
 
         let attended = workspace.attended
         attentionOutput(

@@ -41,9 +41,11 @@ public struct PackedAttention: Sendable {
     ///     three times the width).
     ///   - sequences: Each sequence's rows, as consecutive ranges of the packed rows.
     ///   - output: `rows × width` result, leading dimension ``width``; must not overlap the inputs.
+    ///   - positionBias: An additive bias on the scores by relative position (MPNet), or nil.
     public func callAsFunction(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
-        stride: Int, sequences: [Range<Int>], output: UnsafeMutablePointer<Float>
+        stride: Int, sequences: [Range<Int>], output: UnsafeMutablePointer<Float>,
+        positionBias: RelativePositionBias? = nil
     ) {
         let longest = sequences.map(\.count).max() ?? 0
         guard longest > 0 else { return }
@@ -61,19 +63,27 @@ public struct PackedAttention: Sendable {
             defer { scores.deallocate() }
             let keys = CacheLineMemory.floats((headWidth + 1) * Self.paddedLength(min(longest, gemmThreshold)))
             defer { keys.deallocate() }
+            let bias = positionBias.map { _ in CacheLineMemory.floats(longest * rowStride) }
+            defer { bias?.deallocate() }
             // Heads of one sequence go to different workers, so one long sequence is shared.
             var item = worker
             while item < items {
                 let rows = sequences[item / heads]
                 let column = (item % heads) * headWidth
+                let biasStride = Self.paddedLength(rows.count)
+                if let positionBias, let bias, !rows.isEmpty {
+                    positionBias.fill(head: item % heads, length: rows.count, stride: biasStride, into: bias)
+                }
+                let lines = bias.map { UnsafePointer($0) }
                 if rows.count > gemmThreshold {
                     attendWithGEMM(
                         query: query, key: key, value: value, stride: stride, rows: rows,
-                        column: column, scale: scale, scores: scores, output: output)
+                        column: column, scale: scale, scores: scores, output: output, bias: lines, biasStride: biasStride)
                 } else {
                     attendDirectly(
                         query: query, key: key, value: value, stride: stride, rows: rows,
-                        column: column, scale: scale, scores: scores, keys: keys, output: output)
+                        column: column, scale: scale, scores: scores, keys: keys, output: output,
+                        bias: lines, biasStride: biasStride)
                 }
                 item += workerCount
             }
@@ -92,13 +102,14 @@ public struct PackedAttention: Sendable {
     private func attendWithGEMM(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         stride: Int, rows: Range<Int>, column: Int, scale: Float,
-        scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+        scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>?, biasStride: Int
     ) {
         guard !rows.isEmpty else { return }
         let first = rows.lowerBound * stride + column
-        zoo_attend_long(
+        zoo_attend_long_biased(
             query + first, key + first, value + first, stride, rows.count, headWidth, scale, scores,
-            output + rows.lowerBound * width + column, width)
+            output + rows.lowerBound * width + column, width, bias, biasStride)
     }
 
     /// One short sequence and head (the C kernel `zoo_attend_short`): Qₕ·scale is
@@ -109,12 +120,12 @@ public struct PackedAttention: Sendable {
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         stride: Int, rows: Range<Int>, column: Int, scale: Float,
         scores: UnsafeMutablePointer<Float>, keys: UnsafeMutablePointer<Float>,
-        output: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, biasStride: Int
     ) {
         guard !rows.isEmpty else { return }
         let first = rows.lowerBound * stride + column
-        zoo_attend_short(
+        zoo_attend_short_biased(
             query + first, key + first, value + first, stride, rows.count, headWidth, scale,
-            scores, keys, output + rows.lowerBound * width + column, width)
+            scores, keys, output + rows.lowerBound * width + column, width, bias, biasStride)
     }
 }
