@@ -174,6 +174,41 @@ struct KernelPathIdentityTests {
                 return output
             }
         }
+        // With an additive bias per (query, key), as MPNet's relative positions.
+        for length in [1, 19, 40] {
+            let headWidth = 32, stride = 3 * headWidth
+            let qkv = Self.values(length * stride, seed: 80, scale: 2)
+            let padded = (length + 15) / 16 * 16
+            let bias = (0..<(length * padded)).map { $0 % padded < length ? Float(($0 * 37) % 11) / 5 - 1 : 0 }
+            same("short attention with a bias, \(length) tokens") { table in
+                var scores = [Float](repeating: 0, count: length * padded)
+                var keys = [Float](repeating: 0, count: (headWidth + 1) * padded)
+                var output = [Float](repeating: 0, count: length * headWidth)
+                qkv.withUnsafeBufferPointer { rows in
+                    let base = rows.baseAddress!
+                    table.attend_short_biased(base, base + headWidth, base + 2 * headWidth, stride, length, headWidth,
+                                              0.17, &scores, &keys, &output, headWidth, bias, padded)
+                }
+                return output
+            }
+        }
+        for length in [65, 130] {
+            let headWidth = 24, stride = 3 * headWidth
+            let qkv = Self.values(length * stride, seed: 81, scale: 2)
+            let padded = (length + 15) / 16 * 16
+            let bias = (0..<(length * padded)).map { $0 % padded < length ? Float(($0 * 29) % 13) / 6 - 1 : 0 }
+            same("long attention with a bias, \(length) tokens") { table in
+                var scratch = [Float](repeating: .nan, count: zoo_attend_long_scratch_count(length, headWidth))
+                var output = [Float](repeating: 0, count: length * headWidth)
+                qkv.withUnsafeBufferPointer { rows in
+                    let base = rows.baseAddress!
+                    var copy = table
+                    zoo_attend_long_biased_with(&copy, base, base + headWidth, base + 2 * headWidth, stride, length, headWidth,
+                                                0.2, &scratch, &output, headWidth, bias, padded)
+                }
+                return output
+            }
+        }
         for length in [65, 130] {
             let headWidth = 24, stride = 3 * headWidth
             let qkv = Self.values(length * stride, seed: 79, scale: 2)
