@@ -65,6 +65,26 @@ struct ReferenceIdsTests {
         #expect(tokenizer.padId == 1)
     }
 
+    @Test("tiny-unigram: SentencePiece Unigram (Precompiled nmt_nfkc, Metaspace, byte fallback), every sentence as tokenizers gives it")
+    func tinyUnigram() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-unigram"))
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("tiny-unigram"))
+        #expect(tokenizer.padId == 1)
+    }
+
+    @Test("tiny-unigram: many scripts, combining marks, width variants, emoji and whitespace as tokenizers gives them, with and without byte fallback",
+          arguments: [("tiny-unigram", "multilingual.json"), ("tiny-unigram-unk", "multilingual-unk.json")])
+    func tinyUnigramMultilingual(model: String, file: String) throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model(model))
+        let url = TokenizerFixtures.root.appendingPathComponent("reference/tiny-unigram/\(file)")
+        let reference = try JSONDecoder().decode(TokenizerFixtures.ReferenceIds.self, from: Data(contentsOf: url))
+        #expect(reference.sentences.count >= 20)
+        for expected in reference.sentences {
+            #expect(tokenizer.encode(expected.text) == expected.input_ids, "\(expected.index): \(expected.text.debugDescription)")
+            #expect(tokenizer.encodeWithoutTruncation(expected.text) == expected.input_ids_untruncated, "\(expected.index) untruncated")
+        }
+    }
+
     @Test("The empty text gives only the special tokens")
     func emptyText() throws {
         let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))

@@ -43,6 +43,19 @@ struct ByteTrie: Sendable {
         return children[Int(node) << 8 | Int(byte)]
     }
 
+    /// Calls `body` with every entry that is a prefix of `text[start...]`, shortest first: its id
+    /// and the index just after it.
+    func forEachPrefix(in text: UnsafeBufferPointer<UInt8>, from start: Int, _ body: (Int32, Int) -> Void) {
+        var node = Self.root
+        var index = start
+        while index < text.count, let next = child(of: node, byte: text[index]) {
+            node = next
+            index += 1
+            let id = ids[Int(node)]
+            if id >= 0 { body(id, index) }
+        }
+    }
+
     /// The node reached from the root by `bytes`, or nil.
     func node(for bytes: some Sequence<UInt8>) -> Node? {
         var node = Self.root

@@ -12,6 +12,8 @@ enum ModelFactory {
             return try wordPiece(reader, byteLevel: byteLevel)
         case "BPE":
             return try bytePair(reader, byteLevel: byteLevel)
+        case "Unigram":
+            return try unigram(reader)
         default:
             throw .unsupportedModel(file: reader.file, type: type)
         }
@@ -20,6 +22,7 @@ enum ModelFactory {
     /// Old tokenizer.json files have no `type`; tell the model by its fields.
     private static func inferredType(_ reader: JSONFieldReader) -> String {
         if reader.optional("merges") != nil { return "BPE" }
+        if reader.optional("vocab")?.elements != nil { return "Unigram" }
         if reader.optional("continuing_subword_prefix") != nil
             || reader.optional("max_input_chars_per_word") != nil
         {
@@ -47,6 +50,26 @@ enum ModelFactory {
             vocabulary: vocabulary.entries, unknownId: unknownId,
             continuingSubwordPrefix: try reader.string("continuing_subword_prefix") ?? "##",
             maxInputCharactersPerWord: maxCharacters)
+        return (model, vocabulary)
+    }
+
+    /// SentencePiece's Unigram: `vocab` is `[[piece, score], …]` (id = position), `unk_id` the
+    /// unknown piece, `byte_fallback` the `<0xXX>` pieces for what no piece covers.
+    private static func unigram(_ reader: JSONFieldReader) throws(TokenizerError) -> Built {
+        guard let list = reader.optional("vocab")?.elements else { throw reader.invalid("vocab", "is missing or not a list of [piece, score]") }
+        var pieces: [(piece: String, score: Double)] = []
+        pieces.reserveCapacity(list.count)
+        for (index, element) in list.enumerated() {
+            guard let pair = element.elements, pair.count == 2, let piece = pair[0].string, let score = pair[1].double, score.isFinite else {
+                throw reader.invalid("vocab[\(index)]", "is not [piece, score]")
+            }
+            pieces.append((piece, score))
+        }
+        guard let unknown = try reader.integer("unk_id"), let unknownId = Int32(exactly: unknown), (0..<pieces.count).contains(unknown) else {
+            throw reader.invalid("unk_id", "is missing or not the id of a piece")
+        }
+        let vocabulary = Vocabulary(entries: pieces.enumerated().map { (token: $0.element.piece, id: Int32($0.offset)) })
+        let model = UnigramModel(pieces: pieces, unknownId: unknownId, byteFallback: try reader.bool("byte_fallback") ?? false)
         return (model, vocabulary)
     }
 

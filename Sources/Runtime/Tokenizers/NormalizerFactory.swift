@@ -13,6 +13,11 @@ enum NormalizerFactory {
                 lowercase: try reader.bool("lowercase") ?? true)
         case "Lowercase":
             return LowercaseNormalizer()
+        case "Precompiled":
+            guard let charsmap = try reader.string("precompiled_charsmap") else {
+                throw reader.invalid("precompiled_charsmap", "is missing")
+            }
+            return try PrecompiledNormalizer(base64: charsmap, file: reader.file)
         case "NFC", "NFD", "NFKC", "NFKD":
             return UnicodeFormNormalizer(form: UnicodeFormNormalizer.Form(rawValue: type)!)
         case "Sequence":

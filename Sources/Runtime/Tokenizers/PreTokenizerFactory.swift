@@ -11,6 +11,18 @@ enum PreTokenizerFactory {
             return ByteLevelPreTokenizer(
                 addPrefixSpace: try reader.bool("add_prefix_space") ?? true,
                 useRegex: try reader.bool("use_regex") ?? true)
+        case "Metaspace":
+            let replacement = try reader.string("replacement") ?? "\u{2581}"
+            guard replacement.count == 1 else { throw reader.invalid("replacement", "must be one character") }
+            let prepend: Bool
+            switch try reader.string("prepend_scheme") {
+            case "always": prepend = true
+            case "never": prepend = false
+            case nil: prepend = try reader.bool("add_prefix_space") ?? true
+            case let other?:
+                throw .unsupportedPreTokenizer(file: reader.file, type: "Metaspace with prepend_scheme \"\(other)\"")
+            }
+            return MetaspacePreTokenizer(replacement: Array(replacement.utf8), prepend: prepend, split: try reader.bool("split") ?? true)
         case "Sequence":
             let elements = try reader.objects("pretokenizers")
             guard elements.count == 1 else {

@@ -20,7 +20,7 @@ enum TokenizerJSONLoader {
         var knownPadId: Int32?
         if let id = try padding?.integer("pad_id") { knownPadId = Int32(exactly: id) }
         let padId = try lookup.padId(
-            config: config, fallbackName: model is BytePairModel ? "<pad>" : "[PAD]", knownId: knownPadId, file: file)
+            config: config, fallbackName: model is BytePairModel || model is UnigramModel ? "<pad>" : "[PAD]", knownId: knownPadId, file: file)
 
         let truncation = try root.object("truncation")
         let resolvedLength = try MaxLengthResolver.resolve(
