@@ -13,6 +13,8 @@ Hugging Face `tokenizers` reads XLM-RoBERTa's: the model's `precompiled_charsmap
   Tests/Fixtures/reference/tiny-unigram/multilingual.json  many scripts, combining marks, width variants, emoji, whitespace
   Tests/Fixtures/models/tiny-unigram-unk      the same without byte fallback (<unk>, fused runs)
   Tests/Fixtures/reference/tiny-unigram/multilingual-unk.json  its ids for the multilingual cases
+  Tests/Fixtures/models/tiny-xlmr             a random XLMRobertaModel with the tiny-unigram tokenizer
+  Tests/Fixtures/reference/tiny-xlmr          its ids, token states and embeddings (as make_fixtures.py's)
 
     pip install sentencepiece==0.2.3 protobuf tokenizers==0.23.3
     python3 scripts/make_unigram_fixtures.py
@@ -131,6 +133,36 @@ def without_byte_fallback(out: Path, folder: Path) -> Path:
     return other
 
 
+def build_tiny_xlmr(out: Path, tokenizer_folder: Path) -> Path:
+    """A randomly initialised XLMRobertaModel (RoBERTa's layers) with the tiny-unigram tokenizer
+    without byte fallback (as XLM-R's, which transformers 5 forces too), mean pooling: XLM-RoBERTa
+    end to end."""
+    import torch
+    from transformers import XLMRobertaConfig, XLMRobertaModel
+
+    folder = out / "models" / "tiny-xlmr"
+    mf.clean_dir(folder)
+    vocab_size = Tokenizer.from_file(str(tokenizer_folder / "tokenizer.json")).get_vocab_size(with_added_tokens=True)
+    config = XLMRobertaConfig(
+        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+        hidden_act="gelu", max_position_embeddings=MAX_LENGTH + 2, type_vocab_size=1, layer_norm_eps=1e-5,
+        pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    torch.manual_seed(mf.SEED + 30)
+    model = XLMRobertaModel(config, add_pooling_layer=False).eval()
+    mf.randomize_weights(model, mf.SEED + 31)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    # transformers 5 builds XLM-R's pre-tokenizer as WhitespaceSplit then Metaspace whatever
+    # tokenizer.json says; the file says the same, so tokenizers and sentence-transformers agree.
+    tokenizer = json.loads((tokenizer_folder / "tokenizer.json").read_text(encoding="utf-8"))
+    tokenizer["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "WhitespaceSplit"}, {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}]}
+    mf.write_bytes(folder / "tokenizer.json", json.dumps(tokenizer, ensure_ascii=False).encode("utf-8"))
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        mf.write_bytes(folder / name, (tokenizer_folder / name).read_bytes())
+    mf.write_st_layout(folder, 32, pooling="mean", normalize=True, max_seq=MAX_LENGTH)
+    return folder
+
+
 def main() -> int:
     out = mf.REPO / "Tests" / "Fixtures"
     folder = build(out)
@@ -147,6 +179,16 @@ def main() -> int:
         fallback = sum(any(t.startswith("<0x") for t in e["tokens"]) for e in entries)
         unknown = sum(3 in e["input_ids"] for e in entries)
         print(f"{name}: {len(entries)} texts, {fallback} with byte-fallback pieces, {unknown} with <unk>")
+    import numpy as np
+    import torch
+    torch.manual_seed(mf.SEED)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    np.random.seed(mf.SEED)
+    xlmr = build_tiny_xlmr(out, unknown_folder)
+    summary = mf.reference_outputs("tiny-xlmr", xlmr, out)
+    print(f"tiny-xlmr: token_states {summary['rows']}x{summary['lmax']}x{summary['dim']}, pool check {summary['pool_check']:.2e}, "
+          f"truncated {summary['truncated']}")
     return 0
 
 

@@ -189,6 +189,18 @@ struct TextEncoderParityTests {
         #expect(parity.minCosine >= 0.99999)
     }
 
+    @Test("tiny-xlmr: XLM-RoBERTa (RoBERTa's layers, model_type xlm-roberta) with a SentencePiece Unigram tokenizer")
+    func tinyXLMR() throws {
+        let folder = fixtures.appendingPathComponent("models/tiny-xlmr")
+        let model = try SentenceEncoderModel(folder: folder)
+        #expect(model.transformer.config.modelType == "xlm-roberta" && model.pooling == .mean && model.normalizes)
+        let reference = try Reference(model: "tiny-xlmr")
+        let parity = try measure(model, against: reference)
+        print("parity tiny-xlmr: \(parity)")
+        #expect(parity.maxAbsDifference <= 1e-4)
+        #expect(parity.minCosine >= 0.99999)
+    }
+
     @Test("all-mpnet-base-v2: the real checkpoint", .enabled(if: mpnetFolder != nil, "all-mpnet-base-v2 not found: set ZOO_MPNET or run scripts/fetch_mpnet.sh"))
     func mpnet() throws {
         let model = try SentenceEncoderModel(folder: try #require(mpnetFolder))

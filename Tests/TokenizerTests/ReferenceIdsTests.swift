@@ -85,6 +85,13 @@ struct ReferenceIdsTests {
         }
     }
 
+    @Test("tiny-xlmr: XLM-RoBERTa's tokenizer (WhitespaceSplit then Metaspace, Unigram without byte fallback), every sentence as sentence-transformers gives it")
+    func tinyXLMR() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-xlmr"))
+        try expectSame(tokenizer, try TokenizerFixtures.referenceIds("tiny-xlmr"))
+        #expect(tokenizer.padId == 1)
+    }
+
     @Test("The empty text gives only the special tokens")
     func emptyText() throws {
         let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))

@@ -23,12 +23,21 @@ enum PreTokenizerFactory {
                 throw .unsupportedPreTokenizer(file: reader.file, type: "Metaspace with prepend_scheme \"\(other)\"")
             }
             return MetaspacePreTokenizer(replacement: Array(replacement.utf8), prepend: prepend, split: try reader.bool("split") ?? true)
+        case "WhitespaceSplit":
+            return WhitespaceSplitPreTokenizer()
         case "Sequence":
             let elements = try reader.objects("pretokenizers")
-            guard elements.count == 1 else {
-                throw .unsupportedPreTokenizer(file: reader.file, type: "Sequence of \(elements.count) pre-tokenizers")
+            guard !elements.isEmpty else {
+                throw .unsupportedPreTokenizer(file: reader.file, type: "Sequence of no pre-tokenizers")
             }
-            return try make(elements[0], file: file)
+            var steps: [any PreTokenizer] = []
+            for element in elements { steps.append(try make(element, file: file)) }
+            // ByteLevel must stay recognisable as such (BPE checks for it).
+            if steps.count == 1 { return steps[0] }
+            guard !steps.contains(where: { $0 is ByteLevelPreTokenizer }) else {
+                throw .unsupportedPreTokenizer(file: reader.file, type: "Sequence with ByteLevel and other pre-tokenizers")
+            }
+            return PreTokenizerSequence(steps: steps)
         default:
             throw .unsupportedPreTokenizer(file: reader.file, type: type)
         }
