@@ -15,6 +15,8 @@ Hugging Face `tokenizers` reads XLM-RoBERTa's: the model's `precompiled_charsmap
   Tests/Fixtures/reference/tiny-unigram/multilingual-unk.json  its ids for the multilingual cases
   Tests/Fixtures/models/tiny-xlmr             a random XLMRobertaModel with the tiny-unigram tokenizer
   Tests/Fixtures/reference/tiny-xlmr          its ids, token states and embeddings (as make_fixtures.py's)
+  Tests/Fixtures/models/tiny-multilingual-bert  a random BertModel with the same tokenizer (multilingual MiniLM's layout)
+  Tests/Fixtures/reference/tiny-multilingual-bert  the same references
 
     pip install sentencepiece==0.2.3 protobuf tokenizers==0.23.3
     python3 scripts/make_unigram_fixtures.py
@@ -163,6 +165,28 @@ def build_tiny_xlmr(out: Path, tokenizer_folder: Path) -> Path:
     return folder
 
 
+def build_tiny_multilingual_bert(out: Path, xlmr_folder: Path) -> Path:
+    """A randomly initialised BertModel with tiny-xlmr's tokenizer: the multilingual MiniLM layout
+    (paraphrase-multilingual-MiniLM-L12-v2 is BERT layers with XLM-R's tokenizer)."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    folder = out / "models" / "tiny-multilingual-bert"
+    mf.clean_dir(folder)
+    vocab_size = Tokenizer.from_file(str(xlmr_folder / "tokenizer.json")).get_vocab_size(with_added_tokens=True)
+    config = BertConfig(
+        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+        hidden_act="gelu", max_position_embeddings=512, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=1)
+    torch.manual_seed(mf.SEED + 40)
+    model = BertModel(config, add_pooling_layer=False).eval()
+    mf.randomize_weights(model, mf.SEED + 41)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        mf.write_bytes(folder / name, (xlmr_folder / name).read_bytes())
+    mf.write_st_layout(folder, 32, pooling="mean", normalize=True, max_seq=MAX_LENGTH)
+    return folder
+
+
 def main() -> int:
     out = mf.REPO / "Tests" / "Fixtures"
     folder = build(out)
@@ -189,6 +213,9 @@ def main() -> int:
     summary = mf.reference_outputs("tiny-xlmr", xlmr, out)
     print(f"tiny-xlmr: token_states {summary['rows']}x{summary['lmax']}x{summary['dim']}, pool check {summary['pool_check']:.2e}, "
           f"truncated {summary['truncated']}")
+    bert = build_tiny_multilingual_bert(out, xlmr)
+    summary = mf.reference_outputs("tiny-multilingual-bert", bert, out)
+    print(f"tiny-multilingual-bert: token_states {summary['rows']}x{summary['lmax']}x{summary['dim']}, pool check {summary['pool_check']:.2e}")
     return 0
 
 

@@ -101,7 +101,8 @@ def main() -> int:
     parser.add_argument("--per-process", type=int, default=250, help="--text values per zoo process")
     args = parser.parse_args()
 
-    encoders = [("tiny-bert", FIXTURES / "tiny-bert"), ("tiny-roberta", FIXTURES / "tiny-roberta")]
+    encoders = [("tiny-bert", FIXTURES / "tiny-bert"), ("tiny-roberta", FIXTURES / "tiny-roberta"),
+                ("tiny-mpnet", FIXTURES / "tiny-mpnet"), ("tiny-xlmr", FIXTURES / "tiny-xlmr")]
     if args.minilm:
         encoders.append(("minilm", Path(args.minilm)))
     started = time.monotonic()

@@ -201,6 +201,25 @@ struct TextEncoderParityTests {
         #expect(parity.minCosine >= 0.99999)
     }
 
+    @Test("tiny-multilingual-bert: BERT layers with XLM-R's Unigram tokenizer (multilingual MiniLM's layout)")
+    func tinyMultilingualBert() throws {
+        let folder = fixtures.appendingPathComponent("models/tiny-multilingual-bert")
+        let model = try SentenceEncoderModel(folder: folder)
+        #expect(model.transformer.positions == .fromZero && model.pooling == .mean)
+        let tokenizer = try TokenizerLoader.load(folder: folder)
+        let reference = try Reference(model: "tiny-multilingual-bert")
+        let sentences = try String(contentsOf: fixtures.appendingPathComponent("sentences.txt"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        // Plain sentences (no escapes) tokenized by zoo give the reference ids.
+        for (index, line) in sentences.enumerated() where index < reference.ids.count && !line.contains("\\") && !line.isEmpty {
+            #expect(tokenizer.encode(String(line)) == reference.ids[index], "sentence \(index)")
+        }
+        let parity = try measure(model, against: reference)
+        print("parity tiny-multilingual-bert: \(parity)")
+        #expect(parity.maxAbsDifference <= 1e-4)
+        #expect(parity.minCosine >= 0.99999)
+    }
+
     @Test("all-mpnet-base-v2: the real checkpoint", .enabled(if: mpnetFolder != nil, "all-mpnet-base-v2 not found: set ZOO_MPNET or run scripts/fetch_mpnet.sh"))
     func mpnet() throws {
         let model = try SentenceEncoderModel(folder: try #require(mpnetFolder))

@@ -8,7 +8,7 @@ import Runtime
 /// by `model_type` and what the catalog stores by ``EncoderBackend/id``. The shared parts come
 /// from the protocol: config.json is read as ``TransformerConfig``, the weights through a
 /// ``WeightReader`` under ``weightRoots``, the layers are ``TransformerBackbone``'s, the tokenizer
-/// is the folder's Hugging Face tokenizer (WordPiece or byte-level BPE, `tokenizer.json` or the
+/// is the folder's Hugging Face tokenizer (WordPiece, byte-level BPE or Unigram, `tokenizer.json` or the
 /// legacy files) truncated to ``maxSequenceLength(config:)``, and pooling and normalisation
 /// follow the folder's `modules.json` (``defaultPooling`` without one).
 public protocol TextArchitecture: TextEncoderBackend {
