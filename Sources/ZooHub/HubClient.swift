@@ -165,8 +165,7 @@ public final class HubClient: Sendable {
             truncate(partial.path, 0)
             throw Retryable(reason: "416 for a resumed download", retryAfter: nil)
         default:
-            let data = try? await response.body.collect(upTo: 1 << 16)
-            _ = data
+            _ = try? await response.body.collect(upTo: 1 << 16)
             throw error(status: Int(response.status.code), headers: response.headers, reference: reference, what: .file(file.path))
         }
         let descriptor = open(partial.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
