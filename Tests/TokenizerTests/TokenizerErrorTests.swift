@@ -62,7 +62,7 @@ struct TokenizerErrorTests {
         #expect(vocabularyFile == truncatedVocabulary.appendingPathComponent("vocab.json").path)
     }
 
-    @Test("Unsupported models are named", arguments: ["Unigram", "WordLevel"])
+    @Test("Unsupported models are named", arguments: ["WordLevel", "Mystery"])
     func unsupportedModel(type: String) throws {
         let folder = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
             json["model"] = ["type": type, "vocab": [["a", 0.0]], "unk_id": 0] as [String: Any]
@@ -75,14 +75,23 @@ struct TokenizerErrorTests {
     @Test("Unsupported normalizers, pre-tokenizers and post-processors are named")
     func unsupportedSteps() throws {
         let normalizer = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
-            json["normalizer"] = ["type": "Sequence", "normalizers": [["type": "Precompiled"]]]
+            json["normalizer"] = ["type": "Sequence", "normalizers": [["type": "Replace"]]]
         }
-        #expect(loadError(normalizer) == .unsupportedNormalizer(file: tokenizerPath(normalizer), type: "Precompiled"))
+        #expect(loadError(normalizer) == .unsupportedNormalizer(file: tokenizerPath(normalizer), type: "Replace"))
 
         let preTokenizer = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
-            json["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁"]
+            json["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁", "prepend_scheme": "first"]
         }
-        #expect(loadError(preTokenizer) == .unsupportedPreTokenizer(file: tokenizerPath(preTokenizer), type: "Metaspace"))
+        #expect(loadError(preTokenizer) == .unsupportedPreTokenizer(file: tokenizerPath(preTokenizer), type: "Metaspace with prepend_scheme \"first\""))
+
+        let charsmap = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
+            json["normalizer"] = ["type": "Precompiled", "precompiled_charsmap": "AAAAAA=="]
+        }
+        guard case .invalidContent(let file, let reason) = loadError(charsmap) else {
+            Issue.record("expected invalidContent for a charsmap that declares no trie")
+            return
+        }
+        #expect(file == tokenizerPath(charsmap) && reason.contains("precompiled_charsmap"))
 
         let postProcessor = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
             json["post_processor"] = ["type": "Mystery"]

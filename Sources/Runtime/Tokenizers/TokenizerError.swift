@@ -35,7 +35,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidContent(let file, let reason):
             return "\(file): \(reason)"
         case .unsupportedModel(let file, let type):
-            return "\(file): unsupported tokenizer model \(type) (supported: WordPiece, byte-level BPE)"
+            return "\(file): unsupported tokenizer model \(type) (supported: WordPiece, byte-level BPE, Unigram)"
         case .unsupportedNormalizer(let file, let type):
             return "\(file): unsupported normalizer \(type)"
         case .unsupportedPreTokenizer(let file, let type):
