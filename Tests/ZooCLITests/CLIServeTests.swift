@@ -208,9 +208,9 @@ struct CLIServeTests {
     func disconnectedClientLeavesTheQueue() async throws {
         let zoo = ZooRunner()
         try #require(try zoo.run(["encoder", "add", "tb", "--from", ZooRunner.fixtures.appendingPathComponent("models/tiny-bert").path]).status == 0)
-        let server = try ServerProcess(zoo: zoo, arguments: ["--preload", "tb", "--max-batch", "2048"])
+        // One worker: a long request holds it while the second one waits in the queue.
+        let server = try ServerProcess(zoo: zoo, arguments: ["--preload", "tb", "--max-batch", "2048", "--batch-workers", "1"])
         defer { server.stop() }
-        // A long request holds the worker while the second one waits in the queue.
         let long = (0..<2_000).map { "sentence number \($0) about a dog that runs along the beach at dawn, again and again" }
         let started = Date()
         async let running = server.request("POST", "v1/embeddings", json: ["model": "tb", "input": long])
