@@ -5,8 +5,9 @@ import Runtime
 /// A bounded queue of encoding jobs for one model and one modality, served by `workers`
 /// threads: whatever jobs are waiting when a worker is free are encoded as one batch, up to
 /// `maxBatch` inputs (a larger job runs alone). A batch that has the queue to itself runs on
-/// all compute threads; while other batches run or wait, each runs on one thread. Rows do not depend on what else is in a batch
-/// (zoo's kernels are row-independent), so merging requests never changes their answers.
+/// all compute threads; while other batches run or wait, each runs on one thread. Rows do not
+/// depend on what else is in a batch (zoo's kernels are row-independent), so merging requests
+/// never changes their answers.
 ///
 /// A job that would take the waiting inputs past `capacity` is refused at once (429). A job
 /// whose task is cancelled while it waits, or whose client's connection has closed (checked
@@ -38,7 +39,7 @@ final class BatchQueue<Item: Sendable>: @unchecked Sendable {
     /// Workers encoding a batch now.
     private var busy = 0
 
-    /// Starts the worker thread.
+    /// Starts the worker threads.
     init(
         name: String, maxBatch: Int, capacity: Int, window: TimeInterval = 0, workers: Int = 1, metrics: ServerMetrics,
         compute: @escaping @Sendable ([Item]) throws -> [[Float]]
