@@ -59,10 +59,9 @@ struct ImportCommand: ParsableCommand {
         let zoo = try global.openZoo()
         if fetch {
             let progress = DownloadProgress(label: url.lastPathComponent)
-            let box = FetchedBox()
-            try BlockingTask.run { box.value = try await HubEncoders.fetchMissing(for: url, zoo: zoo, observer: progress) }.get()
+            let fetched = try BlockingTask.run { try await HubEncoders.fetchMissing(for: url, zoo: zoo, observer: progress) }.get()
             progress.finish()
-            for encoder in box.value where !output.json {
+            for encoder in fetched where !output.json {
                 print("fetched encoder '\(encoder.name)' from \(encoder.source) (\(Output.bytes(encoder.downloadedBytes)) downloaded, checkpoint \(encoder.digest.prefix(12)) as the archive recorded)")
             }
         }
@@ -73,11 +72,6 @@ struct ImportCommand: ParsableCommand {
         }
         print("imported \(imported.entry.reference) (checkpoint \(imported.entry.record.checkpointDigest.prefix(12))) from \(url.path)")
     }
-}
-
-/// The encoders `zoo import --fetch` registered, handed out of the async task.
-private final class FetchedBox: @unchecked Sendable {
-    var value: [HubEncoders.Fetched] = []
 }
 
 /// JSON shape of `zoo pack`'s result.

@@ -83,13 +83,8 @@ extension EncoderAdd {
         request.link = link
         request.replace = replace
         let progress = DownloadProgress(label: reference.repository)
-        let box = AddedBox()
         let settled = request
-        let outcome = BlockingTask.run {
-            box.value = try await HubEncoders.add(settled, from: reference, zoo: zoo, observer: progress)
-        }
-        try outcome.get()
-        guard let added = box.value else { return }
+        let added = try BlockingTask.run { try await HubEncoders.add(settled, from: reference, zoo: zoo, observer: progress) }.get()
         progress.finish()
         let entry = added.entry
         let snapshot = added.snapshot
@@ -104,10 +99,6 @@ extension EncoderAdd {
             print("\(reference) is commit \(snapshot.commit) (\(origin); snapshot \(snapshot.folder.path))")
             print("registered \(entry.record.modality.rawValue) encoder '\(entry.name)' (backend \(entry.record.backend), \(entry.checkpoint.fileListCount) files, \(Output.bytes(entry.checkpoint.totalBytes)), checkpoint \(entry.checkpoint.digest.prefix(12)), license \(entry.record.license ?? "not stated"))")
         }
-    }
-
-    private final class AddedBox: @unchecked Sendable {
-        var value: HubEncoders.Added?
     }
 }
 

@@ -81,21 +81,22 @@ struct ServeCommand: ParsableCommand {
 
 /// Runs async work to completion from synchronous code (the CLI's commands are synchronous).
 enum BlockingTask {
-    static func run(_ body: @escaping @Sendable () async throws -> Void) -> Result<Void, any Error> {
-        let box = ResultBox()
+    /// Runs `body` and returns its outcome.
+    static func run<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) -> Result<Value, any Error> {
+        let box = ResultBox<Value>()
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { try await body(); box.set(.success(())) } catch { box.set(.failure(error)) }
+            do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
             done.signal()
         }
         done.wait()
-        return box.value
+        return box.value!
     }
 
-    private final class ResultBox: @unchecked Sendable {
+    private final class ResultBox<Value: Sendable>: @unchecked Sendable {
         private let lock = NSLock()
-        private var result: Result<Void, any Error> = .success(())
-        func set(_ value: Result<Void, any Error>) { lock.lock(); result = value; lock.unlock() }
-        var value: Result<Void, any Error> { lock.lock(); defer { lock.unlock() }; return result }
+        private var result: Result<Value, any Error>?
+        func set(_ value: Result<Value, any Error>) { lock.lock(); result = value; lock.unlock() }
+        var value: Result<Value, any Error>? { lock.lock(); defer { lock.unlock() }; return result }
     }
 }
