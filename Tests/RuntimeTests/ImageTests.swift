@@ -928,7 +928,7 @@ extension ImageTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             let loader = ImageBatchLoader(
                 urls: urls, preprocessor: ImagePreprocessor(configuration: Self.smallConfiguration), batchSize: 1)
-            let deadline = Date().addingTimeInterval(30)
+            let deadline = Date().addingTimeInterval(300)
             while loader.readyBatches < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
             #expect(loader.readyBatches == 2)
             Thread.sleep(forTimeInterval: 0.2)

@@ -29,7 +29,7 @@ final class ServerProcess: @unchecked Sendable {
         errors.fileHandleForReading.readabilityHandler = { handle in buffer.append(String(decoding: handle.availableData, as: UTF8.self)) }
         try process.run()
         var line = ""
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(300)
         let reader = output.fileHandleForReading
         while !line.contains("\n") && Date() < deadline && process.isRunning {
             let chunk = reader.availableData

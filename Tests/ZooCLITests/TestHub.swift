@@ -90,7 +90,7 @@ final class TestHub: @unchecked Sendable {
         // On threads of its own: other suites block the shared task threads while their zoo
         // processes run, which must not stall the Hub those processes talk to.
         tasks.append(Task(executorPreference: Self.executor) { try await group.run() })
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(300)
         while (ports.hub == 0 || ports.cdn == 0) && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         hubPort = ports.hub
         cdnPort = ports.cdn
