@@ -92,6 +92,21 @@ struct ReferenceIdsTests {
         #expect(tokenizer.padId == 1)
     }
 
+    @Test("tiny-clip: CLIP's BPE (NFC, whitespace runs to one space, lowercase, CLIP's split, byte level, </w> word ends), every text as tokenizers gives it")
+    func tinyCLIP() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-clip"))
+        let reference = try TokenizerFixtures.referenceIds("tiny-clip")
+        #expect(tokenizer.maxLength == 77 && reference.max_seq_length == 77)
+        #expect(tokenizer.vocabularySize == reference.vocab_size)
+        #expect(reference.sentences.count >= 50)
+        for expected in reference.sentences {
+            #expect(tokenizer.encode(expected.text) == expected.input_ids, "\(expected.index): \(expected.text.debugDescription)")
+            #expect(tokenizer.encodeWithoutTruncation(expected.text) == expected.input_ids_untruncated, "\(expected.index) untruncated")
+        }
+        // The end-of-text token pads, as CLIPTokenizer's pad_token says.
+        #expect(tokenizer.padId == 1)
+    }
+
     @Test("The empty text gives only the special tokens")
     func emptyText() throws {
         let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))

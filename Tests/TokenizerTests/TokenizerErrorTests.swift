@@ -75,9 +75,40 @@ struct TokenizerErrorTests {
     @Test("Unsupported normalizers, pre-tokenizers and post-processors are named")
     func unsupportedSteps() throws {
         let normalizer = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
-            json["normalizer"] = ["type": "Sequence", "normalizers": [["type": "Replace"]]]
+            json["normalizer"] = ["type": "Sequence", "normalizers": [["type": "Replace", "pattern": ["Regex": "[0-9]+"], "content": "#"]]]
         }
-        #expect(loadError(normalizer) == .unsupportedNormalizer(file: tokenizerPath(normalizer), type: "Replace"))
+        guard case .unsupportedNormalizer(let normalizerFile, let normalizerType) = loadError(normalizer) else {
+            Issue.record("expected unsupportedNormalizer for a Replace with an expression zoo does not run")
+            return
+        }
+        #expect(normalizerFile == tokenizerPath(normalizer) && normalizerType.contains("Replace") && normalizerType.contains("[0-9]+"))
+
+        let split = try TokenizerFixtures.editedTokenizerJSON(from: roberta) { json in
+            json["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": "\\d+"], "behavior": "Removed", "invert": false],
+                ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true]]]
+        }
+        guard case .unsupportedPreTokenizer(let splitFile, let splitType) = loadError(split) else {
+            Issue.record("expected unsupportedPreTokenizer for a Split with an expression zoo does not run")
+            return
+        }
+        #expect(splitFile == tokenizerPath(split) && splitType.contains("Split") && splitType.contains("\\d+"))
+
+        let behavior = try TokenizerFixtures.editedTokenizerJSON(from: roberta) { json in
+            json["pre_tokenizer"] = ["type": "Split", "pattern": ["String": " "], "behavior": "MergedWithNext", "invert": false]
+        }
+        guard case .unsupportedPreTokenizer(_, let behaviorType) = loadError(behavior) else {
+            Issue.record("expected unsupportedPreTokenizer for a Split behaviour zoo does not run")
+            return
+        }
+        #expect(behaviorType.contains("MergedWithNext"))
+
+        let byteLevelFirst = try TokenizerFixtures.editedTokenizerJSON(from: roberta) { json in
+            json["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
+                ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true], ["type": "WhitespaceSplit"]]]
+        }
+        #expect(loadError(byteLevelFirst) == .unsupportedPreTokenizer(
+            file: tokenizerPath(byteLevelFirst), type: "Sequence with ByteLevel before other pre-tokenizers"))
 
         let preTokenizer = try TokenizerFixtures.editedTokenizerJSON(from: bert) { json in
             json["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁", "prepend_scheme": "first"]

@@ -12,6 +12,9 @@ struct BytePairModel: TokenModel {
 
     /// The token of each byte's character (-1 when the vocabulary lacks it).
     private let byteIds: [Int32]
+    /// With an end-of-word suffix (CLIP's `</w>`), the token of each byte's character plus the
+    /// suffix, which a word's last byte starts as (-1 when the vocabulary lacks it); nil without.
+    private let wordEndByteIds: [Int32]?
     /// Merges keyed by `left << 32 | right`.
     private let merges: [UInt64: Merge]
     /// Token for a byte missing from the vocabulary; without one such bytes are dropped.
@@ -22,9 +25,13 @@ struct BytePairModel: TokenModel {
     let vocabularySize: Int
 
     /// A model with `byteIds` (256 entries) and `merges` (`left << 32 | right` to merge).
-    init(byteIds: [Int32], merges: [UInt64: Merge], unknownId: Int32?, fuseUnknown: Bool, vocabularySize: Int) {
-        precondition(byteIds.count == 256, "one id per byte")
+    init(
+        byteIds: [Int32], wordEndByteIds: [Int32]? = nil, merges: [UInt64: Merge], unknownId: Int32?,
+        fuseUnknown: Bool, vocabularySize: Int
+    ) {
+        precondition(byteIds.count == 256 && (wordEndByteIds?.count ?? 256) == 256, "one id per byte")
         self.byteIds = byteIds
+        self.wordEndByteIds = wordEndByteIds
         self.merges = merges
         self.unknownId = unknownId
         self.fuseUnknown = fuseUnknown
@@ -48,8 +55,9 @@ struct BytePairModel: TokenModel {
         let start = ids.count
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: word.count) { symbols in
             var count = 0
-            for byte in word {
-                let id = byteIds[Int(byte)]
+            let last = word.count - 1
+            for (index, byte) in word.enumerated() {
+                let id = index == last ? initialId(byte, wordEnd: true) : byteIds[Int(byte)]
                 if id >= 0 {
                     symbols[count] = id
                     count += 1
@@ -68,8 +76,15 @@ struct BytePairModel: TokenModel {
         cache.insert(word, hash: hash, ids: ids[start...])
     }
 
+    /// The token a byte starts as: its character's, or at a word's end the suffixed one.
+    @inline(__always)
+    private func initialId(_ byte: UInt8, wordEnd: Bool) -> Int32 {
+        if wordEnd, let wordEndByteIds { return wordEndByteIds[Int(byte)] }
+        return byteIds[Int(byte)]
+    }
+
     private func appendInitial(_ word: UnsafeBufferPointer<UInt8>, to ids: inout [Int32]) {
-        let id = byteIds[Int(word[0])]
+        let id = initialId(word[0], wordEnd: true)
         if id >= 0 {
             ids.append(id)
         } else if let unknownId {

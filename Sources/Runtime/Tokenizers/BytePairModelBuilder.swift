@@ -1,12 +1,15 @@
 /// Builds a ``BytePairModel`` from a byte-level vocabulary and merge list.
 enum BytePairModelBuilder {
     /// A model over `vocabulary` (tokens written with ``ByteToUnicode``) and `merges` in rank
-    /// order; `file` is named in errors.
+    /// order, a word's last character carrying `endOfWordSuffix` (CLIP's `</w>`; empty for
+    /// none); `file` is named in errors.
     static func make(
         vocabulary: Vocabulary, merges: [(left: String, right: String)], unknownToken: String?,
-        fuseUnknown: Bool, file: String
+        fuseUnknown: Bool, endOfWordSuffix: String = "", file: String
     ) throws(TokenizerError) -> BytePairModel {
         let byteIds: [Int32] = ByteToUnicode.characters.map { vocabulary.id(of: String($0)) ?? -1 }
+        let wordEndByteIds: [Int32]? = endOfWordSuffix.isEmpty
+            ? nil : ByteToUnicode.characters.map { vocabulary.id(of: String($0) + endOfWordSuffix) ?? -1 }
         var table: [UInt64: BytePairModel.Merge] = [:]
         table.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
@@ -29,7 +32,7 @@ enum BytePairModelBuilder {
             unknownId = id
         }
         return BytePairModel(
-            byteIds: byteIds, merges: table, unknownId: unknownId, fuseUnknown: fuseUnknown,
+            byteIds: byteIds, wordEndByteIds: wordEndByteIds, merges: table, unknownId: unknownId, fuseUnknown: fuseUnknown,
             vocabularySize: vocabulary.size)
     }
 

@@ -23,7 +23,7 @@ enum GPT2Splitter {
     }
 
     @inline(__always)
-    private static func kind(_ value: UInt32) -> Kind {
+    static func kind(_ value: UInt32) -> Kind {
         if value < 0x80 { return asciiKinds[Int(value)] }
         if UnicodeTables.letters.contains(value) { return .letter }
         if UnicodeTables.numbers.contains(value) { return .number }
@@ -32,7 +32,7 @@ enum GPT2Splitter {
     }
 
     @inline(__always)
-    private static func scalar(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> (kind: Kind, length: Int) {
+    static func scalar(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> (kind: Kind, length: Int) {
         let byte = text[index]
         if byte < 0x80 { return (asciiKinds[Int(byte)], 1) }
         let (value, length) = UTF8Scalars.decode(text, at: index)
@@ -41,7 +41,7 @@ enum GPT2Splitter {
 
     /// Length of a contraction (`'s`, `'t`, `'re`, `'ve`, `'m`, `'ll`, `'d`) at `index`, or 0.
     @inline(__always)
-    private static func contractionLength(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+    static func contractionLength(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
         guard text[index] == UInt8(ascii: "'"), index + 1 < text.count else { return 0 }
         switch text[index + 1] {
         case UInt8(ascii: "s"), UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "d"):

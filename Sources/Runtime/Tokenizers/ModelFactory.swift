@@ -80,10 +80,8 @@ enum ModelFactory {
         if let dropout = reader.optional("dropout")?.double, dropout > 0 {
             throw .unsupportedModel(file: reader.file, type: "BPE with dropout")
         }
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let value = try reader.string(key), !value.isEmpty {
-                throw .unsupportedModel(file: reader.file, type: "BPE with \(key)")
-            }
+        if let value = try reader.string("continuing_subword_prefix"), !value.isEmpty {
+            throw .unsupportedModel(file: reader.file, type: "BPE with continuing_subword_prefix")
         }
         for key in ["byte_fallback", "ignore_merges"] {
             if try reader.bool(key) == true {
@@ -107,7 +105,8 @@ enum ModelFactory {
         }
         let model = try BytePairModelBuilder.make(
             vocabulary: vocabulary, merges: merges, unknownToken: try reader.string("unk_token"),
-            fuseUnknown: try reader.bool("fuse_unk") ?? false, file: reader.file)
+            fuseUnknown: try reader.bool("fuse_unk") ?? false,
+            endOfWordSuffix: try reader.string("end_of_word_suffix") ?? "", file: reader.file)
         return (model, vocabulary)
     }
 }

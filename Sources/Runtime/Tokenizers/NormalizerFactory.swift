@@ -13,6 +13,19 @@ enum NormalizerFactory {
                 lowercase: try reader.bool("lowercase") ?? true)
         case "Lowercase":
             return LowercaseNormalizer()
+        case "Replace":
+            let content = try reader.string("content") ?? ""
+            guard let pattern = try reader.object("pattern") else { throw reader.invalid("pattern", "is missing") }
+            if let literal = try pattern.string("String") {
+                return ReplaceNormalizer(pattern: .literal(Array(literal.utf8)), content: Array(content.utf8))
+            }
+            guard let expression = try pattern.string("Regex") else {
+                throw reader.invalid("pattern", "must be {\"String\": …} or {\"Regex\": …}")
+            }
+            guard expression == #"\s+"# else {
+                throw .unsupportedNormalizer(file: reader.file, type: "Replace with the regular expression \(expression) (zoo runs \\s+ and literal strings)")
+            }
+            return ReplaceNormalizer(pattern: .whitespaceRun, content: Array(content.utf8))
         case "Precompiled":
             guard let charsmap = try reader.string("precompiled_charsmap") else {
                 throw reader.invalid("precompiled_charsmap", "is missing")

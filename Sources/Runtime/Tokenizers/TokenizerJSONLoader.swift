@@ -12,7 +12,10 @@ enum TokenizerJSONLoader {
         let preTokenizerReader = try root.object("pre_tokenizer")
         let preTokenizer = try PreTokenizerFactory.make(preTokenizerReader, file: file)
         guard let modelReader = try root.object("model") else { throw root.invalid("model", "is missing") }
-        let (model, vocabulary) = try ModelFactory.make(modelReader, byteLevel: preTokenizer is ByteLevelPreTokenizer)
+        let (model, vocabulary) = try ModelFactory.make(
+            modelReader,
+            byteLevel: preTokenizer is ByteLevelPreTokenizer
+                || (preTokenizer as? PreTokenizerSequence)?.steps.last is ByteLevelPreTokenizer)
         let template = try PostProcessorFactory.make(try root.object("post_processor"))
         let lookup = TokenIdLookup(addedTokens: addedTokens, vocabulary: vocabulary)
 
