@@ -39,9 +39,8 @@ import make_fixtures as mf  # noqa: E402  (sets the single-thread, offline envir
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
-from PIL import Image  # noqa: E402
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers  # noqa: E402
-from transformers import AutoTokenizer, CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer  # noqa: E402
+from transformers import AutoTokenizer, CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPTokenizer  # noqa: E402
 
 CLIP_SPECIALS = ["<|startoftext|>", "<|endoftext|>"]
 CLIP_SPLIT = r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
@@ -75,11 +74,14 @@ def train_clip_vocab(corpus: list[str]) -> tuple[dict[str, int], list[tuple[str,
     saved = json.loads(tok.to_str())
     vocab: dict[str, int] = saved["model"]["vocab"]
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in saved["model"]["merges"]]
-    # Every single byte as a word end too, as CLIP's vocabulary has them (sorted for stable ids).
-    for ch in sorted(alphabet):
-        if ch + "</w>" not in vocab:
-            vocab[ch + "</w>"] = len(vocab)
-    return vocab, merges
+    # Every single byte as a word end too, as CLIP's vocabulary has them. The trainer numbers its
+    # initial symbols in hash order, so ids are reassigned: the specials, then every symbol no
+    # merge makes (sorted), then the merged tokens in merge order; the same bytes on every run.
+    merged = [left + right for left, right in merges]
+    made = set(merged)
+    initial = sorted((set(vocab) | {ch + "</w>" for ch in alphabet}) - made - set(CLIP_SPECIALS))
+    order = CLIP_SPECIALS + initial + list(dict.fromkeys(merged))
+    return {token: index for index, token in enumerate(order)}, merges
 
 
 def build_tiny_clip(fixtures: Path, corpus: list[str]) -> tuple[Path, Path]:
@@ -109,7 +111,7 @@ def build_tiny_clip(fixtures: Path, corpus: list[str]) -> tuple[Path, Path]:
         emb = model.vision_model.embeddings
         emb.class_embedding.copy_(0.5 * torch.randn(emb.class_embedding.shape, generator=g))
     model.save_pretrained(str(folder), safe_serialization=True)
-    processor = CLIPImageProcessor(
+    processor = CLIPImageProcessorPil(
         size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}, do_center_crop=True, do_resize=True,
         resample=3, do_rescale=True, rescale_factor=1 / 255, do_normalize=True, do_convert_rgb=True,
         image_mean=[0.48145466, 0.4578275, 0.40821073], image_std=[0.26862954, 0.26130258, 0.27577711])
@@ -173,14 +175,14 @@ def vision_references(folder: Path, tensors: dict) -> dict:
     tensors["vision_pooled"] = out.pooler_output.float().contiguous()
     tensors["vision_features"] = features.float().contiguous()
     # CLIP's preprocessing on the real photos, at 64 (resize shortest edge, bicubic, crop, CLIP mean/std).
-    processor = CLIPImageProcessor(
+    processor = CLIPImageProcessorPil(
         size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64}, resample=3,
         image_mean=[0.48145466, 0.4578275, 0.40821073], image_std=[0.26862954, 0.26130258, 0.27577711])
     images = sorted((mf.REPO / "Tests" / "Fixtures" / "vision" / "images").iterdir())
     for path in images:
-        with Image.open(path) as image:
-            image.load()
-            pixel_values = processor(images=image, return_tensors="pt")["pixel_values"]
+        # A path, as the DINOv2 fixtures: transformers' load_image applies the EXIF orientation
+        # and converts to RGB (alpha dropped), as zoo's decoder does.
+        pixel_values = processor(images=str(path), return_tensors="pt")["pixel_values"]
         tensors["preprocess/" + path.name] = pixel_values[0].float().contiguous()
     return {"images": [p.name for p in images]}
 

@@ -4,20 +4,20 @@
 // same bits. See include/zoo_vector_kernels.h.
 #include "kernels_math.h"
 
-KERNEL_EXPORT void KERNEL(zoo_bias_gelu_rows)(float *values, long rows, long width, const float *bias, int tanh_form) {
+KERNEL_EXPORT void KERNEL(zoo_bias_gelu_rows)(float *values, long rows, long width, const float *bias, int form) {
     for (long row = 0; row < rows; row++) {
         float *line = values + row * width;
         long column = 0;
         for (; column + VL <= width; column += VL) {
             vf x = loadv(line + column);
             if (bias) x += loadv(bias + column);
-            storev(line + column, geluv(x, tanh_form));
+            storev(line + column, geluv(x, form));
         }
         long left = width - column;
         if (left > 0) {
             vf x = load_partial(line + column, left, 0.0f);
             if (bias) x += load_partial(bias + column, left, 0.0f);
-            store_partial(line + column, left, geluv(x, tanh_form));
+            store_partial(line + column, left, geluv(x, form));
         }
     }
 }

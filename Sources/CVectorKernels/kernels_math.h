@@ -165,8 +165,8 @@ INLINE vf exp2v(vf input) {
 // exactly the min/max clamp of the other copies)
 // against 22 for 0.5·x·(1 + erf(x·0.7071)). The quotient uses reciprocal_of_large (d >= 1),
 // the same bits on every instruction set.
-INLINE vf geluv(vf x, int tanh_form) {
-    if (!tanh_form) {
+INLINE vf geluv(vf x, int form) {
+    if (form == 0) {
         static const float numerator[6] = {2.24369892e-8f, 6.35279321e-6f, 1.71323569e-4f,
                                            4.69211489e-3f, 3.41143087e-2f, 0.398942232f};
         static const float denominator[6] = {1.18845276e-6f, 7.43631972e-5f, 1.89861597e-3f,
@@ -184,7 +184,9 @@ INLINE vf geluv(vf x, int tanh_form) {
         vf q = p * reciprocal_of_large(d);
         return x * (q + 0.5f);
     }
-    // x/2 (1 + tanh u) = x / (1 + e^(-2u)).
+    // Form 2, CLIP's quick_gelu: x · σ(1.702 x) = x / (1 + e^(-1.702 x)).
+    if (form == 2) return x / (1.0f + expv(-1.702f * x));
+    // Form 1: x/2 (1 + tanh u) = x / (1 + e^(-2u)).
     vf u = 0.7978845608f * fmav(splat(0.044715f) * x * x, x, x);
     return x / (1.0f + expv(-2.0f * u));
 }

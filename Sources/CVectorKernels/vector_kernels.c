@@ -84,8 +84,8 @@ static const zoo_vector_kernel_table *active(void) {
 
 int zoo_vector_kernels_lanes(void) { return active()->lanes; }
 
-void zoo_bias_gelu_rows(float *values, long rows, long width, const float *bias, int tanh_form) {
-    active()->bias_gelu_rows(values, rows, width, bias, tanh_form);
+void zoo_bias_gelu_rows(float *values, long rows, long width, const float *bias, int form) {
+    active()->bias_gelu_rows(values, rows, width, bias, form);
 }
 
 void zoo_softmax_rows(float *values, long rows, long columns, long stride) {

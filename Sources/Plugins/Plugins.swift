@@ -7,6 +7,8 @@ public enum BuiltinBackends {
     /// Every built-in architecture, in id order.
     public static let all: [any EncoderBackend] = [
         Bert(),
+        ClipText(),
+        ClipVision(),
         Dinov2(),
         MPNet(),
         Roberta(),

@@ -86,7 +86,7 @@ public enum Embedding {
         guard let preprocessor else {
             throw ZooError(.data, "encoder '\(entry.name)' has no preprocessor_config.json, so zoo cannot prepare dataset images for it; re-add it from a folder that has one")
         }
-        let layout = EmbeddingCacheLayout(pooledWidth: encoder.width, tokenWidth: encoder.width, tokens: settings.tokens, dtype: settings.dtype)
+        let layout = EmbeddingCacheLayout(pooledWidth: encoder.width, tokenWidth: encoder.tokenWidth, tokens: settings.tokens, dtype: settings.dtype)
         let writer: EmbeddingCacheWriter
         writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
         let iterator: any DatasetIterator

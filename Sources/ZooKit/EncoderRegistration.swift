@@ -43,7 +43,7 @@ public enum EncoderRegistration {
     public static func add(_ request: Request, zoo: @autoclosure () throws -> ModelZoo) throws -> EncoderEntry {
         let folderURL = request.folder.standardizedFileURL
         let folder = try CheckpointFolder(url: folderURL)
-        let chosen = try backend(request.backend, folder: folder, zoo: zoo)
+        let chosen = try backend(request.backend, folder: folder, modality: request.modality, zoo: zoo)
         if let modality = request.modality, modality != chosen.modality {
             throw ZooError(.usage, "backend '\(chosen.id)' is a \(chosen.modality.rawValue) backend but --modality is \(modality.rawValue); drop --modality or pick another --backend")
         }
@@ -57,8 +57,11 @@ public enum EncoderRegistration {
     }
 
     /// The backend `id` (a plugin's is loaded from the catalog first), or the one that reads the
-    /// folder's `model_type`.
-    static func backend(_ id: String?, folder: CheckpointFolder, zoo: () throws -> ModelZoo) throws -> any EncoderBackend {
+    /// folder's `model_type` for `modality`. A `model_type` that two backends read (a full CLIP
+    /// checkpoint holds a vision and a text tower) needs `modality` to choose.
+    static func backend(
+        _ id: String?, folder: CheckpointFolder, modality: Modality? = nil, zoo: () throws -> ModelZoo
+    ) throws -> any EncoderBackend {
         BuiltinRegistration.ensured
         if let id, PluginLibrary.pluginName(backendID: id) != nil, EncoderBackends.backend(id: id) == nil {
             try PluginResolution.prepare(id, zoo: zoo())
@@ -73,9 +76,17 @@ public enum EncoderRegistration {
         guard let type = HuggingFaceModelType.read(folder: folder.url) else {
             throw ZooError(.usage, "'\(folder.url.path)/config.json' has no model_type; pass --backend (\(known.joined(separator: ", ")))")
         }
-        guard let found = EncoderBackends.backend(modelType: type) else {
+        let readers = EncoderBackends.all.filter { $0.modelTypes.contains(type) }
+        guard !readers.isEmpty else {
             throw ZooError(.usage, "no backend reads model_type '\(type)' from '\(folder.url.path)/config.json'; pass --backend (\(known.joined(separator: ", "))) or load a plugin")
         }
-        return found
+        // One reader: a modality that disagrees is reported by the caller.
+        if readers.count == 1 { return readers[0] }
+        let fitting = readers.filter { modality == nil || $0.modality == modality }
+        guard fitting.count == 1 else {
+            let choices = readers.map { "--modality \($0.modality.rawValue) (backend \($0.id))" }.joined(separator: " or ")
+            throw ZooError(.usage, "'\(folder.url.path)' (model_type '\(type)') holds \(readers.count) encoders; choose one with \(choices)")
+        }
+        return fitting[0]
     }
 }

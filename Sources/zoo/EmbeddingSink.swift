@@ -7,6 +7,8 @@ import Runtime
 /// output, or to a `.jsonl` file committed at the end) or as one `.safetensors` file at the end.
 struct EmbeddingSink {
     let width: Int
+    /// The width of each token state (a CLIP tower's differs from ``width``).
+    let tokenWidth: Int
     let withTokens: Bool
     let output: String?
     /// Whether a `mask` tensor is written with the tokens (text: sequences differ in length).
@@ -41,11 +43,12 @@ struct EmbeddingSink {
         return encoder
     }()
 
-    /// A sink for rows of `width`; `output` ends in `.safetensors` or `.jsonl`, or is nil for
-    /// standard output. A `.jsonl` file is created now (beside its final name) and appears whole
-    /// at ``finish(metadata:)``.
-    init(width: Int, withTokens: Bool, output: String?, writesMask: Bool) throws {
+    /// A sink for rows of `width` with token states of `tokenWidth` (`width` when nil); `output`
+    /// ends in `.safetensors` or `.jsonl`, or is nil for standard output. A `.jsonl` file is
+    /// created now (beside its final name) and appears whole at ``finish(metadata:)``.
+    init(width: Int, tokenWidth: Int? = nil, withTokens: Bool, output: String?, writesMask: Bool) throws {
         self.width = width
+        self.tokenWidth = tokenWidth ?? width
         self.withTokens = withTokens
         self.output = output
         self.writesMask = writesMask
@@ -80,7 +83,7 @@ struct EmbeddingSink {
         var line = Line(id: id, embedding: embedding.map(Double.init))
         if withTokens {
             let base = tokens.startIndex
-            line.tokens = (0..<count).map { t in tokens[base + t * width..<base + (t + 1) * width].map(Double.init) }
+            line.tokens = (0..<count).map { t in tokens[base + t * tokenWidth..<base + (t + 1) * tokenWidth].map(Double.init) }
         }
         pending += String(decoding: try lineEncoder.encode(line), as: UTF8.self) + "\n"
         ids.append(id)
@@ -115,14 +118,14 @@ struct EmbeddingSink {
             try writer.add("embeddings", floats: embeddings, shape: [rows, width])
             if withTokens {
                 let longest = tokenCounts.max() ?? 0
-                var states = [Float](repeating: 0, count: rows * longest * width)
+                var states = [Float](repeating: 0, count: rows * longest * tokenWidth)
                 var mask = [UInt8](repeating: 0, count: rows * longest)
                 for (row, rowTokens) in tokenRows.enumerated() {
-                    let start = row * longest * width
+                    let start = row * longest * tokenWidth
                     states.replaceSubrange(start..<start + rowTokens.count, with: rowTokens)
                     for t in 0..<tokenCounts[row] { mask[row * longest + t] = 1 }
                 }
-                try writer.add("tokens", floats: states, shape: [rows, longest, width])
+                try writer.add("tokens", floats: states, shape: [rows, longest, tokenWidth])
                 if writesMask { try writer.add("mask", uint8s: mask, shape: [rows, longest]) }
             }
             try writer.write(to: URL(fileURLWithPath: output))

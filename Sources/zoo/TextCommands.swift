@@ -99,7 +99,7 @@ struct EncodeCommand: ParsableCommand {
             guard images.isEmpty, pixels == nil else {
                 throw ZooError(.usage, "'\(entry.name)' is a text encoder; pass --text or --input with texts")
             }
-            var sink = try EmbeddingSink(width: encoder.width, withTokens: tokens, output: output, writesMask: true)
+            var sink = try EmbeddingSink(width: encoder.width, tokenWidth: encoder.tokenWidth, withTokens: tokens, output: output, writesMask: true)
             try BatchEncoding.texts(try TextInput.items(texts: text, input: input), encoder: encoder, batch: batch, withTokens: tokens) {
                 try sink.append($0)
             }
@@ -108,7 +108,7 @@ struct EncodeCommand: ParsableCommand {
             guard text.isEmpty else {
                 throw ZooError(.usage, "'\(entry.name)' is a vision encoder; pass --images, --input with image paths, or --pixels")
             }
-            var sink = try EmbeddingSink(width: encoder.width, withTokens: tokens, output: output, writesMask: false)
+            var sink = try EmbeddingSink(width: encoder.width, tokenWidth: encoder.tokenWidth, withTokens: tokens, output: output, writesMask: false)
             var meta = metadata
             if let pixels {
                 guard images.isEmpty, input == nil else { throw ZooError(.usage, "pass --pixels alone, without --images or --input") }

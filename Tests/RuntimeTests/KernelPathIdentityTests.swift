@@ -135,7 +135,7 @@ struct KernelPathIdentityTests {
         let input = Self.values(rows * width, seed: 71, scale: 5)
         let weight = Self.values(width, seed: 72)
         let bias = Self.values(width, seed: 73)
-        for form in [0, 1] as [Int32] {
+        for form in [0, 1, 2] as [Int32] {
             same("GELU form \(form)") { table in
                 var values = input
                 table.bias_gelu_rows(&values, rows, width, bias, form)

@@ -245,6 +245,13 @@ struct ElementwiseOpsTests {
         }
         #expect(worstExact < 1e-6)
         #expect(worstTanh < 1e-6)
+        // CLIP's quick_gelu, x · σ(1.702 x).
+        let quick = Tensor(points).gelu(.quick).scalars
+        let worstQuick = zip(points, quick).map { point, value in
+            let x = Double(point)
+            return abs(Double(value) - x / (1 + Foundation.exp(-1.702 * x))) / max(1, abs(x))
+        }.max() ?? .nan
+        #expect(worstQuick < 1e-6)
     }
 
     @Test("softmax matches double precision on wide rows of mixed magnitudes")

@@ -29,7 +29,7 @@ int zoo_vector_kernels_requested_lanes(void);
 /// One instruction set's copy of every kernel below; the functions have the same contracts.
 typedef struct zoo_vector_kernel_table {
     int lanes;
-    void (*bias_gelu_rows)(float *values, long rows, long width, const float *bias, int tanh_form);
+    void (*bias_gelu_rows)(float *values, long rows, long width, const float *bias, int form);
     void (*softmax_rows)(float *values, long rows, long columns, long stride);
     float (*exp2_row)(float *line, long count);
     void (*layer_norm_rows)(float *hidden, long rows, long width, const float *weight,
@@ -59,8 +59,9 @@ typedef struct zoo_vector_kernel_table {
 const zoo_vector_kernel_table *zoo_vector_kernels_with_lanes(int lanes);
 
 /// GELU in place over `rows` rows of `width` floats, after adding `bias` (`width` floats, or
-/// NULL) to each row. `tanh_form` 0: x/2 (1 + erf(x/sqrt 2)); otherwise the tanh approximation.
-void zoo_bias_gelu_rows(float *values, long rows, long width, const float *bias, int tanh_form);
+/// NULL) to each row. `form` 0: x/2 (1 + erf(x/sqrt 2)); 1: the tanh approximation; 2: CLIP's
+/// quick_gelu, x / (1 + e^(-1.702 x)).
+void zoo_bias_gelu_rows(float *values, long rows, long width, const float *bias, int form);
 
 /// Softmax in place along each of `rows` rows of `columns` floats, rows `stride` floats apart.
 /// The row maximum is subtracted first; a row whose entries are all -infinity becomes uniform.
@@ -172,8 +173,8 @@ int zoo_packed_linear_available(void);
 void zoo_packed_linear(const float *input, long rows, long in_features, const float *packed,
                        long out_features, const float *bias, const float *residual, float *output);
 
-/// zoo_packed_linear followed, for `activation` 1 or 2, by GELU (1: the erf form, 2: the tanh
-/// form, as zoo_bias_gelu_rows) of each output value, applied to each tile in registers before
+/// zoo_packed_linear followed, for `activation` 1, 2 or 3, by GELU (1: the erf form, 2: the tanh
+/// form, 3: quick_gelu; zoo_bias_gelu_rows' form plus one) of each output value, applied to each tile in registers before
 /// its only store; `activation` 0 is zoo_packed_linear. The residual, when given, is added
 /// before the GELU.
 void zoo_packed_linear_activated(const float *input, long rows, long in_features, const float *packed,

@@ -71,7 +71,7 @@ struct TransformerEncoderLayer: Sendable {
     /// already (layer 0's, from ``FirstLayerProjection``) and starts at attention.
     func forward(
         _ hidden: UnsafeMutablePointer<Float>, rows: Int, sequences: [Range<Int>],
-        workspace: EncoderWorkspace, positionBias: RelativePositionBias? = nil
+        workspace: EncoderWorkspace, positionBias: (any AttentionBias)? = nil
     ) {
         let fused = workspace.qkv
         if let qkv {

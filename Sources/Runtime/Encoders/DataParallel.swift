@@ -56,13 +56,14 @@ extension TextEncoding {
     /// Joins encodings of consecutive parts of one batch, padding token states to the longest.
     public static func concatenated(_ parts: [TextEncoding]) -> TextEncoding {
         if parts.count == 1 { return parts[0] }
-        let width = parts.first?.pooled.shape.last ?? 0
+        let pooledWidth = parts.first?.pooled.shape.last ?? 0
+        let width = parts.first.map { $0.tokens.rank == 3 ? $0.tokens.shape[2] : pooledWidth } ?? 0
         let longest = parts.map { $0.tokens.rank == 3 ? $0.tokens.shape[1] : 0 }.max() ?? 0
         let batch = parts.reduce(0) { $0 + $1.lengths.count }
         var tokens = [Float](repeating: 0, count: batch * longest * width)
         var mask = [UInt8](repeating: 0, count: batch * longest)
         var pooled: [Float] = []
-        pooled.reserveCapacity(batch * width)
+        pooled.reserveCapacity(batch * pooledWidth)
         var lengths: [Int] = []
         var row = 0
         for part in parts {
@@ -84,6 +85,6 @@ extension TextEncoding {
         }
         return TextEncoding(
             tokens: Tensor(shape: [batch, longest, width], scalars: tokens), mask: mask, lengths: lengths,
-            pooled: Tensor(shape: [batch, width], scalars: pooled))
+            pooled: Tensor(shape: [batch, pooledWidth], scalars: pooled))
     }
 }

@@ -24,6 +24,9 @@ public struct TextEncoding: Sendable {
 public protocol TextEncoder: Sendable {
     /// Width of the pooled embedding.
     var width: Int { get }
+    /// Width of each token state: ``width`` for most models; a CLIP text tower's pooled embedding
+    /// is its projection into the joint space, narrower or wider than its token states.
+    var tokenWidth: Int { get }
     /// Longest token sequence, special tokens included; longer texts are truncated.
     var maxLength: Int { get }
     /// Token ids of `text`, with special tokens, truncated to `maxLength`.
@@ -40,6 +43,8 @@ public protocol TextEncoder: Sendable {
 }
 
 extension TextEncoder {
+    public var tokenWidth: Int { width }
+
     /// Calls ``encode(ids:)`` and keeps its pooled embeddings.
     public func pooledEmbeddings(ids: [[Int32]]) throws -> Tensor {
         try encode(ids: ids).pooled

@@ -19,8 +19,11 @@ public struct VisionEncoding: Sendable {
 
 /// A loaded image encoder that turns preprocessed pixels into token states and an embedding.
 public protocol VisionEncoder: Sendable {
-    /// Width of each token state and of the pooled embedding.
+    /// Width of the pooled embedding (and of each token state unless ``tokenWidth`` differs).
     var width: Int { get }
+    /// Width of each token state: ``width`` for most models; a CLIP tower's pooled embedding is
+    /// its projection into the joint space, narrower or wider than its token states.
+    var tokenWidth: Int { get }
     /// Side of the square patches the image is cut into, in pixels.
     var patchSize: Int { get }
     /// Register tokens between the class token and the patch tokens (0 when the model has none).
@@ -34,4 +37,8 @@ public protocol VisionEncoder: Sendable {
 public protocol VisionEncoderBackend: EncoderBackend {
     /// Loads the encoder in `folder` (a Hugging Face model folder).
     func loadVisionEncoder(folder: URL) throws -> any VisionEncoder
+}
+
+extension VisionEncoder {
+    public var tokenWidth: Int { width }
 }

@@ -41,11 +41,12 @@ public struct PackedAttention: Sendable {
     ///     three times the width).
     ///   - sequences: Each sequence's rows, as consecutive ranges of the packed rows.
     ///   - output: `rows × width` result, leading dimension ``width``; must not overlap the inputs.
-    ///   - positionBias: An additive bias on the scores by relative position (MPNet), or nil.
+    ///   - positionBias: An additive bias on the scores: by relative position (MPNet), a causal
+    ///     mask (CLIP's text tower), or nil.
     public func callAsFunction(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         stride: Int, sequences: [Range<Int>], output: UnsafeMutablePointer<Float>,
-        positionBias: RelativePositionBias? = nil
+        positionBias: (any AttentionBias)? = nil
     ) {
         let longest = sequences.map(\.count).max() ?? 0
         guard longest > 0 else { return }

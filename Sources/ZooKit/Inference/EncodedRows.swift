@@ -9,7 +9,7 @@ public struct EncodedRows: Sendable {
     public let width: Int
     /// The pooled embeddings `[ids.count, width]`.
     public let embeddings: Tensor
-    /// The token states `[ids.count, T, width]`, T the longest row in the batch; rows past a row's
+    /// The token states `[ids.count, T, tokenWidth]`, T the longest row in the batch; rows past a row's
     /// length are zero. nil when token states were not asked for.
     public let tokens: Tensor?
     /// Each row's token count (special tokens included for text; every row the same for images).
@@ -51,10 +51,11 @@ public struct EncodedRows: Sendable {
         embeddings.scalars[row * width..<(row + 1) * width]
     }
 
-    /// Row `row`'s real token states, `lengths[row] × width` values; empty without tokens.
+    /// Row `row`'s real token states, `lengths[row] × tokenWidth` values (the tokens' own width);
+    /// empty without tokens.
     public func tokenStates(_ row: Int) -> ArraySlice<Float> {
         guard let tokens, tokens.rank == 3 else { return [] }
-        let padded = tokens.shape[1]
-        return tokens.scalars[row * padded * width..<(row * padded + lengths[row]) * width]
+        let (padded, tokenWidth) = (tokens.shape[1], tokens.shape[2])
+        return tokens.scalars[row * padded * tokenWidth..<(row * padded + lengths[row]) * tokenWidth]
     }
 }
