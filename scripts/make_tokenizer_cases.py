@@ -29,6 +29,7 @@ import copy
 import json
 import random
 import sys
+import unicodedata
 from pathlib import Path
 
 import tokenizers
@@ -328,6 +329,26 @@ def probe_tables() -> dict[str, list[tuple[int, int]]]:
                   and cp not in word_like]
     if gpt2_white != white:
         sys.exit("unexpected: ByteLevel whitespace differs from BertPreTokenizer whitespace")
+    # Canonical combining classes as tokenizers' (older) Unicode data has them: a mark it knows
+    # is reordered against U+0334 (class 1) or U+0301 (class 230); one it does not is a starter.
+    combining = []
+    for cp in code_points():
+        c = chr(cp)
+        k = unicodedata.combining(c)
+        if k == 0:
+            continue
+        if nfd.normalize_str(c) != c:
+            # A mark that decomposes (U+0341 to U+0301, say) is old and normalized as Swift does.
+            combining.append(cp)
+            continue
+        if k > 1:
+            out = nfd.normalize_str("a" + c + "\u0334")
+            known = out.index("\u0334") < out.index(c)
+        else:
+            out = nfd.normalize_str("a\u0301" + c)
+            known = out.index(c) < out.index("\u0301")
+        if known:
+            combining.append(cp)
     return {
         "cleanTextRemoved": ranges(removed),
         "cleanTextWhitespace": ranges(clean_space),
@@ -337,6 +358,7 @@ def probe_tables() -> dict[str, list[tuple[int, int]]]:
         "whitespace": ranges(white),
         "letters": ranges(letters),
         "numbers": ranges(numbers),
+        "combiningMarks": ranges(combining),
     }
 
 
@@ -349,6 +371,7 @@ TABLE_DOCS = {
     "whitespace": "Whitespace for BertPreTokenizer and for `\\s` in the ByteLevel split.",
     "letters": "`\\p{L}` in the ByteLevel (GPT-2) split.",
     "numbers": "`\\p{N}` in the ByteLevel (GPT-2) split.",
+    "combiningMarks": "Scalars with a nonzero canonical combining class in the NFC/NFD data (older than Swift's):\n    /// marks added since are starters there, never reordered (marks that decompose are listed too).",
 }
 
 

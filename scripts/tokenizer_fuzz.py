@@ -10,8 +10,8 @@ whitespace, byte-order marks, special-token look-alikes) are tokenized by `token
     the only thing zoo may strip, and the first text itself starts with U+FEFF),
   * `--text=STR` (many per process).
 
-For each tokenizer kind (WordPiece: tiny-bert, and all-MiniLM-L6-v2 with --minilm; byte-level
-BPE: tiny-roberta) the ids must be equal on every string and every path. Prints
+For each tokenizer kind (WordPiece: tiny-bert, tiny-mpnet, and all-MiniLM-L6-v2 with --minilm;
+byte-level BPE: tiny-roberta; Unigram: tiny-xlmr; CLIP's BPE with </w> word ends: tiny-clip) the ids must be equal on every string and every path. Prints
 'N passed, M failed' and exits 1 on any difference. Bounded by --count and --seconds.
 
 Usage (from the repository root, after `swift build`):
@@ -102,7 +102,8 @@ def main() -> int:
     args = parser.parse_args()
 
     encoders = [("tiny-bert", FIXTURES / "tiny-bert"), ("tiny-roberta", FIXTURES / "tiny-roberta"),
-                ("tiny-mpnet", FIXTURES / "tiny-mpnet"), ("tiny-xlmr", FIXTURES / "tiny-xlmr")]
+                ("tiny-mpnet", FIXTURES / "tiny-mpnet"), ("tiny-xlmr", FIXTURES / "tiny-xlmr"),
+                ("tiny-clip", FIXTURES / "tiny-clip")]
     if args.minilm:
         encoders.append(("minilm", Path(args.minilm)))
     started = time.monotonic()
@@ -116,9 +117,15 @@ def main() -> int:
             if time.monotonic() - started > args.seconds:
                 print(f"time limit reached before {name}")
                 break
-            subprocess.run(zoo + ["encoder", "add", name, "--from", str(folder)], check=True, capture_output=True)
-            config = json.loads((folder / "sentence_bert_config.json").read_text())
-            tokenizer = reference(folder, int(config["max_seq_length"]))
+            # A CLIP checkpoint holds two towers: its text tower is registered.
+            modality = ["--modality", "text"] if json.loads((folder / "config.json").read_text()).get("model_type") == "clip" else []
+            subprocess.run(zoo + ["encoder", "add", name, "--from", str(folder)] + modality, check=True, capture_output=True)
+            st_config = folder / "sentence_bert_config.json"
+            if st_config.exists():
+                max_length = int(json.loads(st_config.read_text())["max_seq_length"])
+            else:
+                max_length = int(json.loads((folder / "tokenizer_config.json").read_text())["model_max_length"])
+            tokenizer = reference(folder, max_length)
             rng = random.Random(args.seed * 1000 + index)
             texts = [random_text(rng) for _ in range(args.count)]
             expected = [encoding.ids for encoding in tokenizer.encode_batch(texts)]

@@ -48,7 +48,7 @@ struct ClipParityTests {
     func textTower() throws {
         let encoder = try ClipTextEncoder(folder: Self.model)
         let ids = try Self.referenceIDs()
-        #expect(ids.count == 51)
+        #expect(ids.count == 53)
         let encoding = try encoder.encode(ids: ids)
         let reference = try Self.reference()
         let states = try reference.floats("text_token_states")
