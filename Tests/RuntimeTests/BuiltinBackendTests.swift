@@ -14,7 +14,10 @@ struct BuiltinBackendTests {
         let backend = try #require(EncoderBackends.backend(id: id))
         #expect(!backend.summary.isEmpty)
         for type in backend.modelTypes {
-            #expect(EncoderBackends.backend(modelType: type)?.id == id)
+            #expect(EncoderBackends.backend(modelType: type, modality: backend.modality)?.id == id)
+            // A model_type read by several backends is read by one per modality.
+            let readers = EncoderBackends.all.filter { $0.modelTypes.contains(type) }
+            #expect(Set(readers.map(\.modality)).count == readers.count, "\(type): \(readers.map(\.id))")
         }
         #expect(BuiltinBackends.all.filter { $0.id == id }.count == 1)
     }
@@ -23,8 +26,8 @@ struct BuiltinBackendTests {
     func inspects(id: String) throws {
         let backend = try #require(EncoderBackends.backend(id: id))
         let source = try #require(Self.fixtureFolders[id], "no fixture model for backend '\(id)'")
-        let expected = try #require(try Self.hiddenSize(of: source))
-        #expect(try backend.inspect(folder: source) == CheckpointInspection(pooledWidth: expected, tokenWidth: expected))
+        let expected = try #require(try Self.expectedInspection(id: id, folder: source))
+        #expect(try backend.inspect(folder: source) == expected)
 
         // The failure cases edit config.json in a copy of the fixture.
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("zoo-backend-\(UUID().uuidString)")
@@ -39,6 +42,13 @@ struct BuiltinBackendTests {
         #expect(throws: ModelLoadError.self) { try backend.inspect(folder: folder) }
         var noHiddenSize = original
         noHiddenSize["hidden_size"] = nil
+        // A full CLIP config nests its towers' sizes; without them the defaults do not fit.
+        for tower in ["text_config", "vision_config"] {
+            if var nested = noHiddenSize[tower] as? [String: Any] {
+                nested["hidden_size"] = nil
+                noHiddenSize[tower] = nested
+            }
+        }
         try JSONSerialization.data(withJSONObject: noHiddenSize).write(to: config)
         #expect(throws: ModelLoadError.self) { try backend.inspect(folder: folder) }
     }
@@ -49,7 +59,9 @@ struct BuiltinBackendTests {
         let folder = try #require(Self.fixtureFolders[id], "no fixture model for backend '\(id)'")
         let reference = try #require(Self.parityFixtures[id], "no parity fixture for backend '\(id)'")
         #expect(FileManager.default.fileExists(atPath: reference.path), "missing \(reference.path)")
-        let width = try #require(try Self.hiddenSize(of: folder))
+        let widths = try #require(try Self.expectedInspection(id: id, folder: folder))
+        let width = try #require(widths.pooledWidth)
+        let tokenWidth = try #require(widths.tokenWidth)
         switch backend {
         case let text as any TextEncoderBackend:
             let encoder = try text.loadTextEncoder(folder: folder)
@@ -59,11 +71,13 @@ struct BuiltinBackendTests {
             #expect(encoding.pooled.scalars.allSatisfy { $0.isFinite })
         case let vision as any VisionEncoderBackend:
             let encoder = try vision.loadVisionEncoder(folder: folder)
-            let side = 2 * encoder.patchSize
+            // CLIP takes its image_size only; DINOv2 any multiple of its patch.
+            let side = (encoder as? ClipVisionModel)?.config.imageSize ?? 2 * encoder.patchSize
+            let patches = (side / encoder.patchSize) * (side / encoder.patchSize)
             let pixels = Tensor(shape: [2, 3, side, side], scalars: (0..<(2 * 3 * side * side)).map { Float($0 % 17) / 17 - 0.5 })
             let encoding = try encoder.encode(pixels: pixels)
             #expect(encoding.pooled.shape == [2, width])
-            #expect(encoding.tokens.shape == [2, 1 + encoder.registerCount + 4, width])
+            #expect(encoding.tokens.shape == [2, 1 + encoder.registerCount + patches, tokenWidth])
             #expect(encoding.pooled.scalars.allSatisfy { $0.isFinite })
         default:
             Issue.record("backend '\(id)' is neither a text nor a vision backend")
@@ -80,6 +94,8 @@ struct BuiltinBackendTests {
             "roberta": fixtures.appendingPathComponent("reference/tiny-roberta/outputs.safetensors"),
             "mpnet": fixtures.appendingPathComponent("reference/tiny-mpnet/outputs.safetensors"),
             "dinov2": fixtures.appendingPathComponent("vision/reference/dinov2-tiny.safetensors"),
+            "clip-text": fixtures.appendingPathComponent("reference/tiny-clip/outputs.safetensors"),
+            "clip-vision": fixtures.appendingPathComponent("reference/tiny-clip/outputs.safetensors"),
         ]
     }()
 
@@ -92,12 +108,21 @@ struct BuiltinBackendTests {
             "roberta": fixtures.appendingPathComponent("models/tiny-roberta"),
             "mpnet": fixtures.appendingPathComponent("models/tiny-mpnet"),
             "dinov2": fixtures.appendingPathComponent("vision/models/dinov2-tiny"),
+            "clip-text": fixtures.appendingPathComponent("models/tiny-clip"),
+            "clip-vision": fixtures.appendingPathComponent("models/tiny-clip"),
         ]
     }()
 
-    /// `hidden_size` from the config.json in `folder`.
-    private static func hiddenSize(of folder: URL) throws -> Int? {
+    /// What `inspect` must find in `folder`: the hidden size for both widths, but for CLIP's towers,
+    /// whose pooled embedding is their projection (`projection_dim`).
+    private static func expectedInspection(id: String, folder: URL) throws -> CheckpointInspection? {
         let data = try Data(contentsOf: folder.appendingPathComponent("config.json"))
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["hidden_size"] as? Int
+        guard let config = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        if id.hasPrefix("clip-") {
+            let tower = config[id == "clip-text" ? "text_config" : "vision_config"] as? [String: Any]
+            return CheckpointInspection(pooledWidth: config["projection_dim"] as? Int, tokenWidth: tower?["hidden_size"] as? Int)
+        }
+        let hidden = config["hidden_size"] as? Int
+        return CheckpointInspection(pooledWidth: hidden, tokenWidth: hidden)
     }
 }

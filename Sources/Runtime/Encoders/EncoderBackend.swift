@@ -65,9 +65,15 @@ public enum EncoderBackends {
         table.snapshot().first { $0.id == id }
     }
 
-    /// The backend that reads Hugging Face `model_type`, if any.
+    /// The first backend (by id) that reads Hugging Face `model_type`, if any.
     public static func backend(modelType: String) -> (any EncoderBackend)? {
         all.first { $0.modelTypes.contains(modelType) }
+    }
+
+    /// The backend of `modality` that reads config.json `model_type` `modelType`: a full CLIP
+    /// checkpoint (`clip`) is read by a vision and a text backend.
+    public static func backend(modelType: String, modality: Modality) -> (any EncoderBackend)? {
+        all.first { $0.modelTypes.contains(modelType) && $0.modality == modality }
     }
 }
 

@@ -12,7 +12,7 @@ import Foundation
 /// Starters beyond the Basic Multilingual Plane are cut out too, but for the ten that begin a
 /// canonical composition: swift-corelibs-foundation composes such a scalar with a following mark
 /// as if it were the scalar of its low 16 bits (U+10069 + U+0311 became U+020B). None of them
-/// composes with anything, so alone each is already normalized.
+/// composes with what follows, so each is normalized alone.
 struct UnicodeFormNormalizer: TextNormalizer {
     /// A Unicode normalization form.
     enum Form: String, Sendable {
@@ -44,7 +44,9 @@ struct UnicodeFormNormalizer: TextNormalizer {
             }
             output += normalized(String(piece)).utf8
             piece.removeAll()
-            output += String(scalar).utf8
+            // An unknown mark is unassigned in tokenizers' data, so it stays; a supplementary
+            // starter is normalized alone (NFKC maps U+1D518 to U).
+            output += (unknownMark ? String(scalar) : normalized(String(scalar))).utf8
         }
         output += normalized(String(piece)).utf8
         return output
