@@ -1,9 +1,10 @@
 import Foundation
 import Runtime
 
-/// One tower of a CLIP checkpoint as its config.json describes it: the `text_config` or
-/// `vision_config` of a `clip` model, or the whole config of a `clip_text_model` or
-/// `clip_vision_model`. Missing keys take transformers' CLIP defaults.
+/// One tower of a CLIP or SigLIP checkpoint as its config.json describes it: the `text_config`
+/// or `vision_config` of a `clip` (`siglip`) model, or the whole config of a `clip_text_model`
+/// (`siglip_text_model`) or `clip_vision_model` (`siglip_vision_model`). Missing keys take
+/// transformers' defaults for the family.
 public struct ClipTowerConfig: Sendable, Equatable {
     /// Which tower.
     public enum Tower: String, Sendable {
@@ -11,8 +12,16 @@ public struct ClipTowerConfig: Sendable, Equatable {
         case vision
     }
 
+    /// Which model family: the two share the layers and differ in embeddings, pooling and heads.
+    public enum Family: String, Sendable {
+        case clip
+        case siglip
+    }
+
     /// Which tower this is.
     public var tower: Tower
+    /// Which family.
+    public var family: Family
     /// `hidden_size`.
     public var hiddenSize: Int
     /// `intermediate_size`.
@@ -25,7 +34,8 @@ public struct ClipTowerConfig: Sendable, Equatable {
     public var activation: GELUForm
     /// `layer_norm_eps`.
     public var layerNormEpsilon: Float
-    /// `projection_dim`: the width of the joint space the projection head maps to.
+    /// The width of the joint space: CLIP's `projection_dim`, SigLIP's text `projection_size`
+    /// (its vision tower pools to its hidden width).
     public var projectionWidth: Int
     /// Text: `vocab_size`.
     public var vocabularySize: Int
@@ -40,6 +50,8 @@ public struct ClipTowerConfig: Sendable, Equatable {
     public var patchSize: Int
     /// Vision: `num_channels`.
     public var channels: Int
+    /// SigLIP vision: `vision_use_head`, whether the attention-pooling head exists.
+    public var usesHead: Bool
 
     /// The width of one attention head.
     public var headWidth: Int { hiddenSize / attentionHeads }
@@ -62,6 +74,8 @@ public struct ClipTowerConfig: Sendable, Equatable {
         var imageSize: Int?
         var patchSize: Int?
         var numChannels: Int?
+        var projectionSize: Int?
+        var visionUseHead: Bool?
         var textConfig: Nested?
         var visionConfig: Nested?
     }
@@ -81,11 +95,14 @@ public struct ClipTowerConfig: Sendable, Equatable {
         var imageSize: Int?
         var patchSize: Int?
         var numChannels: Int?
+        var projectionSize: Int?
+        var visionUseHead: Bool?
     }
 
     /// The model types a tower's config may have: the full model's or the tower's own.
-    public static func modelTypes(for tower: Tower) -> [String] {
-        tower == .text ? ["clip", "clip_text_model"] : ["clip", "clip_vision_model"]
+    public static func modelTypes(for tower: Tower, family: Family = .clip) -> [String] {
+        let name = family.rawValue
+        return [name, "\(name)_\(tower.rawValue)_model"]
     }
 
     /// Reads the `tower` part of config.json at `url`.
@@ -93,36 +110,46 @@ public struct ClipTowerConfig: Sendable, Equatable {
     /// - Throws: ``ModelLoadError`` naming the file and key: a `model_type` that is not CLIP's,
     ///   an activation zoo has no kernel for, sizes below 1, heads that do not divide the width,
     ///   or an image size that is not a multiple of the patch size.
-    public init(contentsOf url: URL, tower: Tower) throws(ModelLoadError) {
+    public init(contentsOf url: URL, tower: Tower, family: Family = .clip) throws(ModelLoadError) {
         let stored = try ConfigFile.decode(Stored.self, from: url)
         let modelType = stored.modelType ?? ""
-        guard Self.modelTypes(for: tower).contains(modelType) else {
-            throw .unsupportedModelType(file: url.path, modelType: modelType, supported: Self.modelTypes(for: tower))
+        guard Self.modelTypes(for: tower, family: family).contains(modelType) else {
+            throw .unsupportedModelType(file: url.path, modelType: modelType, supported: Self.modelTypes(for: tower, family: family))
         }
-        let prefix = modelType == "clip" ? "\(tower.rawValue)_config." : ""
-        let nested = modelType == "clip" ? (tower == .text ? stored.textConfig : stored.visionConfig) : nil
-        func pick<T>(_ nestedValue: T?, _ flatValue: T?) -> T? { modelType == "clip" ? nestedValue : flatValue }
+        let whole = modelType == family.rawValue
+        let prefix = whole ? "\(tower.rawValue)_config." : ""
+        let nested = whole ? (tower == .text ? stored.textConfig : stored.visionConfig) : nil
+        func pick<T>(_ nestedValue: T?, _ flatValue: T?) -> T? { whole ? nestedValue : flatValue }
         let text = tower == .text
+        let siglip = family == .siglip
         self.tower = tower
-        hiddenSize = pick(nested?.hiddenSize, stored.hiddenSize) ?? (text ? 512 : 768)
-        intermediateSize = pick(nested?.intermediateSize, stored.intermediateSize) ?? (text ? 2048 : 3072)
+        self.family = family
+        hiddenSize = pick(nested?.hiddenSize, stored.hiddenSize) ?? (text && !siglip ? 512 : 768)
+        intermediateSize = pick(nested?.intermediateSize, stored.intermediateSize) ?? (text && !siglip ? 2048 : 3072)
         layerCount = pick(nested?.numHiddenLayers, stored.numHiddenLayers) ?? 12
-        attentionHeads = pick(nested?.numAttentionHeads, stored.numAttentionHeads) ?? (text ? 8 : 12)
-        let activationName = pick(nested?.hiddenAct, stored.hiddenAct) ?? "quick_gelu"
+        attentionHeads = pick(nested?.numAttentionHeads, stored.numAttentionHeads) ?? (text && !siglip ? 8 : 12)
+        let activationName = pick(nested?.hiddenAct, stored.hiddenAct) ?? (siglip ? "gelu_pytorch_tanh" : "quick_gelu")
         guard let activation = GELUForm(huggingFaceName: activationName) else {
             throw .unsupportedActivation(file: url.path, activation: activationName)
         }
         self.activation = activation
-        let epsilon = pick(nested?.layerNormEps, stored.layerNormEps) ?? 1e-5
+        let epsilon = pick(nested?.layerNormEps, stored.layerNormEps) ?? (siglip ? 1e-6 : 1e-5)
         layerNormEpsilon = Float(epsilon)
-        // A clip model projects to its top-level projection_dim (CLIPModel reads that one).
-        projectionWidth = stored.projectionDim ?? 512
-        vocabularySize = pick(nested?.vocabSize, stored.vocabSize) ?? 49_408
-        maxPositions = pick(nested?.maxPositionEmbeddings, stored.maxPositionEmbeddings) ?? 77
+        if siglip {
+            // The text head maps to projection_size (the hidden width by default); the vision
+            // head keeps the hidden width.
+            projectionWidth = text ? (pick(nested?.projectionSize, stored.projectionSize) ?? hiddenSize) : hiddenSize
+        } else {
+            // A clip model projects to its top-level projection_dim (CLIPModel reads that one).
+            projectionWidth = stored.projectionDim ?? 512
+        }
+        vocabularySize = pick(nested?.vocabSize, stored.vocabSize) ?? (siglip ? 32_000 : 49_408)
+        maxPositions = pick(nested?.maxPositionEmbeddings, stored.maxPositionEmbeddings) ?? (siglip ? 64 : 77)
         endOfTextID = pick(nested?.eosTokenId, stored.eosTokenId) ?? 49_407
         imageSize = pick(nested?.imageSize, stored.imageSize) ?? 224
-        patchSize = pick(nested?.patchSize, stored.patchSize) ?? 32
+        patchSize = pick(nested?.patchSize, stored.patchSize) ?? (siglip ? 16 : 32)
         channels = pick(nested?.numChannels, stored.numChannels) ?? 3
+        usesHead = pick(nested?.visionUseHead, stored.visionUseHead) ?? true
         try ConfigFile.require(epsilon > 0, file: url, key: prefix + "layer_norm_eps", "must be a positive number")
         var sizes = [
             ("hidden_size", hiddenSize, 1), ("intermediate_size", intermediateSize, 1),
@@ -134,7 +161,7 @@ public struct ClipTowerConfig: Sendable, Equatable {
         for (key, value, minimum) in sizes {
             try ConfigFile.require(value >= minimum, file: url, key: prefix + key, "must be an integer ≥ \(minimum)")
         }
-        try ConfigFile.require(projectionWidth >= 1, file: url, key: "projection_dim", "must be an integer ≥ 1")
+        try ConfigFile.require(projectionWidth >= 1, file: url, key: siglip ? prefix + "projection_size" : "projection_dim", "must be an integer ≥ 1")
         try ConfigFile.require(
             hiddenSize % attentionHeads == 0, file: url, key: prefix + "num_attention_heads",
             "(\(attentionHeads)) does not divide hidden_size (\(hiddenSize))")

@@ -13,7 +13,8 @@ extension ImagePreprocessorConfiguration {
     }
 
     /// Parses the JSON of a `preprocessor_config.json`; `file` names it in errors. Unknown fields
-    /// are ignored; missing ones take `BitImageProcessor`'s defaults.
+    /// are ignored; missing ones take the defaults of its `image_processor_type`
+    /// (``defaults(processorType:)``).
     public init(json: Data, file: String) throws(ImagePreprocessorConfigError) {
         let raw: RawPreprocessorConfig
         do {
@@ -23,7 +24,7 @@ extension ImagePreprocessorConfiguration {
         } catch {
             throw .invalid(file: file, reason: "\(error)")
         }
-        let defaults = ImagePreprocessorConfiguration()
+        let defaults = Self.defaults(processorType: raw.imageProcessorType)
         let target = try Self.resizeTarget(raw.size, file: file) ?? defaults.resizeTarget
         let crop = try Self.cropSize(raw.cropSize, file: file) ?? (defaults.cropHeight, defaults.cropWidth)
         let resample = try Self.filter(raw.resample, file: file) ?? defaults.resample
@@ -36,6 +37,17 @@ extension ImagePreprocessorConfiguration {
             doRescale: raw.doRescale ?? defaults.doRescale, rescaleFactor: raw.rescaleFactor ?? defaults.rescaleFactor,
             doNormalize: raw.doNormalize ?? defaults.doNormalize, imageMean: mean, imageStd: std,
             doConvertRGB: raw.doConvertRGB ?? defaults.doConvertRGB)
+    }
+
+    /// What transformers' image processor of `type` does where its config is silent:
+    /// `SiglipImageProcessor` resizes to 224 × 224 (bilinear) without a crop and normalizes with
+    /// mean and deviation 0.5; `BitImageProcessor`, `CLIPImageProcessor` and any other type
+    /// resize the shortest edge to 224 (bicubic), crop 224 and use CLIP's mean and deviation.
+    public static func defaults(processorType type: String?) -> ImagePreprocessorConfiguration {
+        guard let type, type.hasPrefix("SiglipImageProcessor") else { return ImagePreprocessorConfiguration() }
+        return ImagePreprocessorConfiguration(
+            resizeTarget: .exact(height: 224, width: 224), resample: .bilinear, doCenterCrop: false,
+            imageMean: [0.5, 0.5, 0.5], imageStd: [0.5, 0.5, 0.5])
     }
 
     private static func resizeTarget(

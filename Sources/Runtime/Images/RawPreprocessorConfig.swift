@@ -41,10 +41,12 @@ struct RawPreprocessorConfig: Decodable {
     var imageMean: ChannelValues?
     var imageStd: ChannelValues?
     var doConvertRGB: Bool?
+    var imageProcessorType: String?
 
     enum CodingKeys: String, CodingKey {
         case doResize = "do_resize", size, resample, doCenterCrop = "do_center_crop", cropSize = "crop_size"
         case doRescale = "do_rescale", rescaleFactor = "rescale_factor", doNormalize = "do_normalize"
         case imageMean = "image_mean", imageStd = "image_std", doConvertRGB = "do_convert_rgb"
+        case imageProcessorType = "image_processor_type"
     }
 }

@@ -73,7 +73,7 @@ public struct PackedAttention: Sendable {
                 let column = (item % heads) * headWidth
                 let biasStride = Self.paddedLength(rows.count)
                 if let positionBias, let bias, !rows.isEmpty {
-                    positionBias.fill(head: item % heads, length: rows.count, stride: biasStride, into: bias)
+                    positionBias.fill(sequence: item / heads, head: item % heads, length: rows.count, stride: biasStride, into: bias)
                 }
                 let lines = bias.map { UnsafePointer($0) }
                 if rows.count > gemmThreshold {
