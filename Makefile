@@ -22,13 +22,14 @@ test: setup
 test-paths: setup
 	bash scripts/test_kernel_paths.sh
 
-## fuzz-tokenizers: after `make test`, zoo's token ids against Hugging Face `tokenizers` on
-## TOKENIZER_FUZZ_COUNT seeded random strings per tokenizer, through every input path.
+## fuzz-tokenizers: after `make test`, zoo's token ids against Hugging Face `tokenizers` (and
+## transformers' SiglipTokenizer for SigLIP's spiece.model) on TOKENIZER_FUZZ_COUNT seeded random
+## strings per tokenizer, through every input path.
 TOKENIZER_FUZZ_COUNT ?= 3000
 TOKENIZER_FUZZ_SEED ?= 7
 fuzz-tokenizers: setup
-	python3 -m pip install -q --disable-pip-version-check tokenizers==0.23.3
-	python3 scripts/tokenizer_fuzz.py --zoo .build/debug/zoo --count $(TOKENIZER_FUZZ_COUNT) \
+	python3 -m pip install -q --disable-pip-version-check tokenizers==0.23.3 transformers==5.24.0 sentencepiece==0.2.3 protobuf==7.36.2
+	python3 -W ignore scripts/tokenizer_fuzz.py --zoo .build/debug/zoo --count $(TOKENIZER_FUZZ_COUNT) \
 		--seed $(TOKENIZER_FUZZ_SEED) --seconds 300 --minilm "$$(bash scripts/fetch_minilm.sh | tail -1)"
 
 ## hub-interop: after `make test`, the Hugging Face cache shared with Python's huggingface_hub

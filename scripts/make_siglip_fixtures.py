@@ -38,6 +38,7 @@ import make_fixtures as mf  # noqa: E402  (sets the single-thread, offline envir
 
 import numpy as np  # noqa: E402
 import sentencepiece as spm  # noqa: E402
+from sentencepiece import sentencepiece_model_pb2 as sp_pb2  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import SiglipConfig, SiglipImageProcessorPil, SiglipModel, SiglipTokenizer  # noqa: E402
@@ -67,8 +68,14 @@ def train_spiece(corpus: list[str], folder: Path) -> Path:
             normalization_rule_name="nmt_nfkc", pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0,
             byte_fallback=False, minloglevel=2, num_threads=1, seed_sentencepiece_size=100000,
             shuffle_input_sentence=False)
+        # The trainer records the corpus path and model prefix (a temporary folder): cleared, so
+        # that two runs write the same bytes.
+        proto = sp_pb2.ModelProto()
+        proto.ParseFromString((Path(scratch) / "spiece.model").read_bytes())
+        del proto.trainer_spec.input[:]
+        proto.trainer_spec.model_prefix = ""
         target = folder / "spiece.model"
-        target.write_bytes((Path(scratch) / "spiece.model").read_bytes())
+        target.write_bytes(proto.SerializeToString())
     return target
 
 
@@ -113,7 +120,8 @@ def references(folder: Path, fixtures: Path) -> dict:
     for i, text in enumerate(texts):
         plain = tok(text, truncation=True, max_length=MAX_LENGTH)["input_ids"]
         full = tok(text, truncation=False)["input_ids"]
-        entries.append({"index": i, "text": text, "input_ids": plain, "tokens": tok.convert_ids_to_tokens(plain),
+        mask = [1] * len(plain)
+        entries.append({"index": i, "text": text, "input_ids": plain, "attention_mask": mask, "tokens": tok.convert_ids_to_tokens(plain),
                         "truncated": len(full) > len(plain), "input_ids_untruncated": full})
     header = {"model": "tiny-siglip", "max_seq_length": MAX_LENGTH, "vocab_size": tok.vocab_size, "count": len(entries)}
     head = json.dumps(header, ensure_ascii=False, indent=2)

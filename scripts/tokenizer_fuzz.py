@@ -11,7 +11,9 @@ whitespace, byte-order marks, special-token look-alikes) are tokenized by `token
   * `--text=STR` (many per process).
 
 For each tokenizer kind (WordPiece: tiny-bert, tiny-mpnet, and all-MiniLM-L6-v2 with --minilm;
-byte-level BPE: tiny-roberta; Unigram: tiny-xlmr; CLIP's BPE with </w> word ends: tiny-clip) the ids must be equal on every string and every path. Prints
+byte-level BPE: tiny-roberta; Unigram: tiny-xlmr; CLIP's BPE with </w> word ends: tiny-clip;
+SentencePiece's own Unigram under SigLIP's canonical text: tiny-siglip, against transformers'
+SiglipTokenizer) the ids must be equal on every string and every path. Prints
 'N passed, M failed' and exits 1 on any difference. Bounded by --count and --seconds.
 
 Usage (from the repository root, after `swift build`):
@@ -19,7 +21,8 @@ Usage (from the repository root, after `swift build`):
     python3 scripts/tokenizer_fuzz.py --zoo .build/debug/zoo --count 3000 --seed 7 \
         [--minilm "$(bash scripts/fetch_minilm.sh | tail -1)"]
 
-Needs only `tokenizers` (scripts/requirements-fixtures.txt pins the version).
+Needs `tokenizers`, and for tiny-siglip `transformers`, `sentencepiece` and `protobuf` (the Makefile
+installs the pinned versions).
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def main() -> int:
 
     encoders = [("tiny-bert", FIXTURES / "tiny-bert"), ("tiny-roberta", FIXTURES / "tiny-roberta"),
                 ("tiny-mpnet", FIXTURES / "tiny-mpnet"), ("tiny-xlmr", FIXTURES / "tiny-xlmr"),
-                ("tiny-clip", FIXTURES / "tiny-clip")]
+                ("tiny-clip", FIXTURES / "tiny-clip"), ("tiny-siglip", FIXTURES / "tiny-siglip")]
     if args.minilm:
         encoders.append(("minilm", Path(args.minilm)))
     started = time.monotonic()
@@ -117,18 +120,25 @@ def main() -> int:
             if time.monotonic() - started > args.seconds:
                 print(f"time limit reached before {name}")
                 break
-            # A CLIP checkpoint holds two towers: its text tower is registered.
-            modality = ["--modality", "text"] if json.loads((folder / "config.json").read_text()).get("model_type") == "clip" else []
+            # A CLIP or SigLIP checkpoint holds two towers: its text tower is registered.
+            model_type = json.loads((folder / "config.json").read_text()).get("model_type")
+            modality = ["--modality", "text"] if model_type in ("clip", "siglip") else []
             subprocess.run(zoo + ["encoder", "add", name, "--from", str(folder)] + modality, check=True, capture_output=True)
             st_config = folder / "sentence_bert_config.json"
             if st_config.exists():
                 max_length = int(json.loads(st_config.read_text())["max_seq_length"])
             else:
                 max_length = int(json.loads((folder / "tokenizer_config.json").read_text())["model_max_length"])
-            tokenizer = reference(folder, max_length)
             rng = random.Random(args.seed * 1000 + index)
             texts = [random_text(rng) for _ in range(args.count)]
-            expected = [encoding.ids for encoding in tokenizer.encode_batch(texts)]
+            if (folder / "tokenizer.json").exists():
+                tokenizer = reference(folder, max_length)
+                expected = [encoding.ids for encoding in tokenizer.encode_batch(texts)]
+            else:
+                # SigLIP ships spiece.model only: transformers' SiglipTokenizer is the reference.
+                from transformers import SiglipTokenizer
+                slow = SiglipTokenizer.from_pretrained(str(folder))
+                expected = [slow(text, truncation=True, max_length=max_length)["input_ids"] for text in texts]
 
             paths: dict[str, tuple[list[int], list[list[int]]]] = {}
             # JSON lines: every text, escaped or raw at random.

@@ -12,6 +12,7 @@ public enum BuiltinBackends {
         Dinov2(),
         MPNet(),
         Roberta(),
+        SiglipText(),
         SiglipVision(),
     ]
 

@@ -71,13 +71,15 @@ struct BuiltinBackendTests {
             #expect(encoding.pooled.scalars.allSatisfy { $0.isFinite })
         case let vision as any VisionEncoderBackend:
             let encoder = try vision.loadVisionEncoder(folder: folder)
-            // CLIP takes its image_size only; DINOv2 any multiple of its patch.
-            let side = (encoder as? ClipVisionModel)?.config.imageSize ?? 2 * encoder.patchSize
+            // CLIP and SigLIP take their image_size only; DINOv2 any multiple of its patch.
+            let side = (encoder as? ClipVisionModel)?.config.imageSize ?? (encoder as? SiglipVisionModel)?.config.imageSize
+                ?? 2 * encoder.patchSize
             let patches = (side / encoder.patchSize) * (side / encoder.patchSize)
+            let classTokens = encoder is SiglipVisionModel ? 0 : 1
             let pixels = Tensor(shape: [2, 3, side, side], scalars: (0..<(2 * 3 * side * side)).map { Float($0 % 17) / 17 - 0.5 })
             let encoding = try encoder.encode(pixels: pixels)
             #expect(encoding.pooled.shape == [2, width])
-            #expect(encoding.tokens.shape == [2, 1 + encoder.registerCount + patches, tokenWidth])
+            #expect(encoding.tokens.shape == [2, classTokens + encoder.registerCount + patches, tokenWidth])
             #expect(encoding.pooled.scalars.allSatisfy { $0.isFinite })
         default:
             Issue.record("backend '\(id)' is neither a text nor a vision backend")
@@ -96,6 +98,8 @@ struct BuiltinBackendTests {
             "dinov2": fixtures.appendingPathComponent("vision/reference/dinov2-tiny.safetensors"),
             "clip-text": fixtures.appendingPathComponent("reference/tiny-clip/outputs.safetensors"),
             "clip-vision": fixtures.appendingPathComponent("reference/tiny-clip/outputs.safetensors"),
+            "siglip-text": fixtures.appendingPathComponent("reference/tiny-siglip/outputs.safetensors"),
+            "siglip-vision": fixtures.appendingPathComponent("reference/tiny-siglip/outputs.safetensors"),
         ]
     }()
 
@@ -110,17 +114,25 @@ struct BuiltinBackendTests {
             "dinov2": fixtures.appendingPathComponent("vision/models/dinov2-tiny"),
             "clip-text": fixtures.appendingPathComponent("models/tiny-clip"),
             "clip-vision": fixtures.appendingPathComponent("models/tiny-clip"),
+            "siglip-text": fixtures.appendingPathComponent("models/tiny-siglip"),
+            "siglip-vision": fixtures.appendingPathComponent("models/tiny-siglip"),
         ]
     }()
 
-    /// What `inspect` must find in `folder`: the hidden size for both widths, but for CLIP's towers,
-    /// whose pooled embedding is their projection (`projection_dim`).
+    /// What `inspect` must find in `folder`: the hidden size for both widths, but for CLIP's towers
+    /// and SigLIP's text tower, whose pooled embedding is their projection.
     private static func expectedInspection(id: String, folder: URL) throws -> CheckpointInspection? {
         let data = try Data(contentsOf: folder.appendingPathComponent("config.json"))
         guard let config = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         if id.hasPrefix("clip-") {
             let tower = config[id == "clip-text" ? "text_config" : "vision_config"] as? [String: Any]
             return CheckpointInspection(pooledWidth: config["projection_dim"] as? Int, tokenWidth: tower?["hidden_size"] as? Int)
+        }
+        if id.hasPrefix("siglip-") {
+            // SigLIP's text head maps to projection_size; its vision head keeps the hidden width.
+            let tower = config[id == "siglip-text" ? "text_config" : "vision_config"] as? [String: Any]
+            let hidden = tower?["hidden_size"] as? Int
+            return CheckpointInspection(pooledWidth: id == "siglip-text" ? tower?["projection_size"] as? Int : hidden, tokenWidth: hidden)
         }
         let hidden = config["hidden_size"] as? Int
         return CheckpointInspection(pooledWidth: hidden, tokenWidth: hidden)

@@ -107,6 +107,21 @@ struct ReferenceIdsTests {
         #expect(tokenizer.padId == 1)
     }
 
+    @Test("tiny-siglip: SiglipTokenizer on spiece.model (SentencePiece's own normalizer and Unigram, SigLIP's canonical text, the <unk> prefix), every text as transformers gives it")
+    func tinySigLIP() throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-siglip"))
+        let reference = try TokenizerFixtures.referenceIds("tiny-siglip")
+        #expect(tokenizer.maxLength == 16 && reference.max_seq_length == 16)
+        #expect(tokenizer.vocabularySize == reference.vocab_size)
+        #expect(reference.sentences.count >= 50)
+        for expected in reference.sentences {
+            #expect(tokenizer.encode(expected.text) == expected.input_ids, "\(expected.index): \(expected.text.debugDescription)")
+            #expect(tokenizer.encodeWithoutTruncation(expected.text) == expected.input_ids_untruncated, "\(expected.index) untruncated")
+        }
+        // SigLIP pads with </s>.
+        #expect(tokenizer.padId == 1)
+    }
+
     @Test("The empty text gives only the special tokens")
     func emptyText() throws {
         let bert = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-bert"))

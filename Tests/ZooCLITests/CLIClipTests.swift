@@ -69,4 +69,24 @@ struct CLIClipTests {
         let eval = try zoo.run(["eval", "dino+clip-t@p", "fm", "--json"])
         #expect(eval.status == 0, "\(eval.stderr)")
     }
+
+    @Test("a full SigLIP checkpoint with spiece.model only: both towers register and embed; texts pad to the maximum length")
+    func sigLIP() throws {
+        let zoo = ZooRunner()
+        let siglip = ZooRunner.fixtures.appendingPathComponent("models/tiny-siglip").path
+        let ambiguous = try zoo.run(["encoder", "add", "s", "--from", siglip])
+        #expect(ambiguous.status == 64 && ambiguous.stderr.contains("siglip-text"), "\(ambiguous.stderr)")
+        #expect(try zoo.run(["encoder", "add", "sig-t", "--from", siglip, "--modality", "text"]).status == 0)
+        #expect(try zoo.run(["encoder", "add", "sig-v", "--from", siglip, "--modality", "vision"]).status == 0)
+        let tokens = try zoo.run(["tokenize", "sig-t", "--text", "A photo of a cat."])
+        #expect(tokens.status == 0 && tokens.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(",1]"), "\(tokens.stdout)")
+        let textOut = zoo.scratch.appendingPathComponent("t.safetensors")
+        #expect(try zoo.run(["encode", "sig-t", "--text", "a cat", "--text", "a dog on a mat", "--output", textOut.path]).status == 0)
+        #expect(try SafeTensorsFile(url: textOut).info("embeddings").shape == [2, 24])
+        let imageOut = zoo.scratch.appendingPathComponent("i.safetensors")
+        let image = ZooRunner.fixtures.appendingPathComponent("vision/images/coffee.webp").path
+        let encoded = try zoo.run(["encode", "sig-v", "--images", image, "--tokens", "--output", imageOut.path])
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        #expect(try SafeTensorsFile(url: imageOut).info("tokens").shape == [1, 16, 32])
+    }
 }

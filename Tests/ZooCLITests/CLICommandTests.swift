@@ -19,7 +19,7 @@ struct CLICommandTests {
         let backends = try zoo.run(["backend", "list", "--json"], withHome: false)
         #expect(backends.status == 0)
         let backendIds = (try backends.json() as? [[String: Any]])?.compactMap { $0["id"] as? String }
-        #expect(backendIds == ["bert", "clip-text", "clip-vision", "dinov2", "mpnet", "roberta"])
+        #expect(backendIds == ["bert", "clip-text", "clip-vision", "dinov2", "mpnet", "roberta", "siglip-text", "siglip-vision"])
         let shorthand = try zoo.run(["backends", "--json"])
         #expect((try shorthand.json() as? [[String: Any]])?.compactMap { $0["id"] as? String } == backendIds)
 

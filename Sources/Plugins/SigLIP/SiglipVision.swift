@@ -3,7 +3,7 @@ import Runtime
 
 /// SigLIP's vision tower as a zoo vision encoder (`siglip`, `siglip_vision_model`): a full SigLIP
 /// checkpoint registers as a vision encoder with `--modality vision` (or `--backend
-/// siglip-vision`). Images are prepared by the folder's `preprocessor_config.json`
+/// siglip-vision`), and as a text encoder with ``SiglipText``. Images are prepared by the folder's `preprocessor_config.json`
 /// (`SiglipImageProcessor`: resize to a square, bilinear, mean and deviation 0.5).
 public struct SiglipVision: VisionArchitecture {
     public init() {}

@@ -22,13 +22,18 @@ struct PrecompiledNormalizer: TextNormalizer {
         guard let data = Data(base64Encoded: base64) else {
             throw .invalidContent(file: file, reason: "normalizer.precompiled_charsmap is not base64")
         }
-        let bytes = [UInt8](data)
+        try self.init(charsmap: [UInt8](data), file: file, field: "normalizer.precompiled_charsmap")
+    }
+
+    /// Reads a charsmap's bytes (`normalizer_spec.precompiled_charsmap` of a SentencePiece model
+    /// file); `field` names it in errors.
+    init(charsmap bytes: [UInt8], file: String, field: String) throws(TokenizerError) {
         guard bytes.count >= 4 else {
-            throw .invalidContent(file: file, reason: "normalizer.precompiled_charsmap holds \(bytes.count) bytes, fewer than its 4-byte header")
+            throw .invalidContent(file: file, reason: "\(field) holds \(bytes.count) bytes, fewer than its 4-byte header")
         }
         let trieBytes = Int(UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
         guard trieBytes % 4 == 0, trieBytes >= 4, 4 + trieBytes <= bytes.count else {
-            throw .invalidContent(file: file, reason: "normalizer.precompiled_charsmap declares a trie of \(trieBytes) bytes in a blob of \(bytes.count)")
+            throw .invalidContent(file: file, reason: "\(field) declares a trie of \(trieBytes) bytes in a blob of \(bytes.count)")
         }
         var units = [UInt32](repeating: 0, count: trieBytes / 4)
         for index in units.indices {
@@ -37,6 +42,34 @@ struct PrecompiledNormalizer: TextNormalizer {
         }
         self.units = units
         self.replacements = Array(bytes[(4 + trieBytes)...])
+    }
+
+    /// SentencePiece's own rule (`Normalizer::NormalizePrefix`): the longest trie key that
+    /// starts `text` at `start`, with the number of bytes it covers and its replacement; nil
+    /// when no key does.
+    func longestPrefix(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> (length: Int, replacement: ArraySlice<UInt8>)? {
+        guard let first = units.first else { return nil }
+        var position = Int(Self.offset(first))
+        var found: (length: Int, value: Int)?
+        var index = start
+        while index < text.count {
+            let byte = text[index]
+            guard byte != 0 else { break }
+            position ^= Int(byte)
+            guard position >= 0, position < units.count else { break }
+            let unit = units[position]
+            guard unit & (1 << 31 | 0xFF) == UInt32(byte) else { break }
+            position ^= Int(Self.offset(unit))
+            if (unit >> 8) & 1 == 1 {
+                guard position >= 0, position < units.count else { break }
+                found = (index + 1 - start, Int(units[position] & 0x7FFF_FFFF))
+            }
+            index += 1
+        }
+        guard let found, found.value < replacements.count else { return nil }
+        var end = found.value
+        while end < replacements.count, replacements[end] != 0 { end += 1 }
+        return (found.length, replacements[found.value..<end])
     }
 
     func normalize(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8] {

@@ -41,6 +41,8 @@ struct TokenizerConfig: Sendable {
     var modelMaxLength: Double?
     /// `truncation_side`: `right` or `left`.
     var truncationSide: String?
+    /// `tokenizer_class`, for example `SiglipTokenizer`.
+    var tokenizerClass: String?
 
     /// Reads the files in `folder`; absent files give an empty configuration.
     static func read(folder: URL) throws(TokenizerError) -> TokenizerConfig {
@@ -69,6 +71,7 @@ struct TokenizerConfig: Sendable {
             modelMaxLength = value
         }
         truncationSide = try reader.string("truncation_side")
+        tokenizerClass = try reader.string("tokenizer_class")
     }
 
     /// Fills the roles not set yet from `reader`.

@@ -2,9 +2,10 @@ import Foundation
 
 /// Loads the tokenizer of a Hugging Face model folder.
 public enum TokenizerLoader {
-    /// The tokenizer in `folder`: from `tokenizer.json`, or else from `vocab.txt` (WordPiece) or
-    /// `vocab.json` + `merges.txt` (byte-level BPE), with `tokenizer_config.json` and
-    /// `special_tokens_map.json` when present.
+    /// The tokenizer in `folder`: from `tokenizer.json`, or else from `spiece.model` (SigLIP's
+    /// SentencePiece model, ``SiglipTokenizer``), `vocab.txt` (WordPiece) or `vocab.json` +
+    /// `merges.txt` (byte-level BPE), with `tokenizer_config.json` and `special_tokens_map.json`
+    /// when present.
     ///
     /// - Parameters:
     ///   - folder: The model folder.
@@ -22,6 +23,15 @@ public enum TokenizerLoader {
         let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
         if files.fileExists(atPath: tokenizerJSON.path) {
             return try TokenizerJSONLoader.load(url: tokenizerJSON, config: config, maxLength: maxLength)
+        }
+        let sentencePiece = folder.appendingPathComponent("spiece.model")
+        if files.fileExists(atPath: sentencePiece.path) {
+            guard config.tokenizerClass?.hasPrefix("SiglipTokenizer") ?? false else {
+                throw .unsupportedModel(
+                    file: sentencePiece.path,
+                    type: "a SentencePiece model without tokenizer.json for tokenizer_class \(config.tokenizerClass ?? "(none)") (zoo reads spiece.model for SiglipTokenizer)")
+            }
+            return try SiglipTokenizer(folder: folder, config: config, maxLength: maxLength)
         }
         let vocabularyText = folder.appendingPathComponent("vocab.txt")
         if files.fileExists(atPath: vocabularyText.path) {

@@ -17,17 +17,24 @@ struct UnigramModel: TokenModel {
     let vocabularySize: Int
 
     /// A model over `pieces` (id = position), with `unknownId` for uncovered characters.
-    init(pieces: [(piece: String, score: Double)], unknownId: Int32, byteFallback: Bool) {
+    ///
+    /// SentencePiece itself (a model file rather than tokenizer.json) matches only its normal
+    /// and user-defined pieces and takes the lowest score among the normal ones: `matchable`
+    /// (one flag per piece) and `lowestScore` say so; nil means every piece, and the lowest of all.
+    init(
+        pieces: [(piece: String, score: Double)], unknownId: Int32, byteFallback: Bool,
+        matchable: [Bool]? = nil, lowestScore: Double? = nil
+    ) {
         var trie = ByteTrie()
         var index: [String: Int32] = [:]
         for (id, entry) in pieces.enumerated() {
-            trie.insert(Array(entry.piece.utf8), id: Int32(id))
+            if matchable?[id] ?? true { trie.insert(Array(entry.piece.utf8), id: Int32(id)) }
             if index[entry.piece] == nil { index[entry.piece] = Int32(id) }
         }
         self.trie = trie
         self.scores = pieces.map(\.score)
         self.unknownId = unknownId
-        self.unknownScore = (pieces.map(\.score).min() ?? 0) - 10
+        self.unknownScore = (lowestScore ?? pieces.map(\.score).min() ?? 0) - 10
         self.byteFallback = byteFallback
         self.byteIds = (0..<256).map { byte in
             let hex = String(byte, radix: 16, uppercase: true)
