@@ -50,6 +50,34 @@ public final class Catalog: Sendable {
         try self.init(url: home.catalogURL)
     }
 
+    /// Opens an existing, fully migrated catalog for reading only: no migration, no folder
+    /// created, and every write fails. Cluster array tasks use it, so that many machines
+    /// reading one catalog never write to it.
+    ///
+    /// - Throws: `ZooError` 66 when there is no catalog at `url`, 65 when it is not a zoo
+    ///   catalog or needs a migration first (any read-write `zoo` command applies it).
+    public init(readOnlyAt url: URL) throws {
+        self.url = url
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ZooError(.noInput, "no zoo catalog at '\(url.path)'; register the encoder and dataset in this zoo home first (or pass --home)")
+        }
+        let migrator = CatalogMigrations.migrator()
+        try Catalog.checkHeader(url)
+        try Catalog.checkNotNewer(url, migrator: migrator)
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(60)
+        do {
+            pool = try DatabasePool(path: url.path, configuration: configuration)
+            let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+            guard complete else {
+                throw ZooError(.data, "the catalog '\(url.path)' needs an upgrade before cluster tasks can read it; run any zoo command on it once (e.g. 'zoo encoder list')")
+            }
+        } catch let error as DatabaseError {
+            throw ZooError.database(error, path: url.path)
+        }
+    }
+
     /// The migrations applied to this catalog, oldest first.
     public func appliedMigrations() throws -> [String] {
         let migrator = CatalogMigrations.migrator()
