@@ -28,6 +28,10 @@ public enum ShardedEmbedding {
         public var items: Int
         /// Items encoded by this task.
         public var encoded: Int
+        /// Items in the whole cache folder now (every shard's).
+        public var cached: Int
+        /// The cache's layout.
+        public var layout: EmbeddingCacheLayout
         /// Whether a valid marker was found and nothing was done.
         public var alreadyDone: Bool
     }
@@ -88,8 +92,9 @@ public enum ShardedEmbedding {
             if let problem = try corruptProblem(marker, folder: folder, file: markerURL.lastPathComponent) {
                 throw ZooError(.data, "\(folder.path): \(problem.detail)")
             }
+            let cache = try EmbeddingCache(folder: folder)
             return TaskOutcome(encoder: entry.name, dataset: record.name, shard: shard, folder: folder, marker: markerURL,
-                               items: marker.items, encoded: 0, alreadyDone: true)
+                               items: marker.items, encoded: 0, cached: cache.count, layout: cache.layout, alreadyDone: true)
         }
         var exact = settings
         exact.exactCache = true
@@ -117,7 +122,7 @@ public enum ShardedEmbedding {
             datasetDigest: target.datasetDigest, zooVersion: ZooVersion.current, layout: cache.layout, segments: segments)
         try marker.write(to: markerURL)
         return TaskOutcome(encoder: entry.name, dataset: record.name, shard: shard, folder: folder, marker: markerURL,
-                           items: items, encoded: encoded, alreadyDone: false)
+                           items: items, encoded: encoded, cached: cache.count, layout: cache.layout, alreadyDone: false)
     }
 
     // MARK: - Status

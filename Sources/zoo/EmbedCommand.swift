@@ -141,7 +141,8 @@ struct EmbedCommand: ParsableCommand {
         if format.json {
             try Output.json(EmbedShardJSON(
                 encoder: outcome.encoder, dataset: outcome.dataset, shard: outcome.shard.description, cache: outcome.folder.path,
-                marker: outcome.marker.path, items: outcome.items, encoded: outcome.encoded, alreadyDone: outcome.alreadyDone))
+                marker: outcome.marker.path, items: outcome.items, cached: outcome.cached, encoded: outcome.encoded,
+                tokens: outcome.layout.tokens, dtype: outcome.layout.dtype.rawValue, alreadyDone: outcome.alreadyDone))
         } else if outcome.alreadyDone {
             print("\(outcome.encoder) × \(outcome.dataset): shard \(outcome.shard.description) is already done (\(outcome.items) items, \(outcome.marker.path)); nothing to do")
         } else {
@@ -220,13 +221,17 @@ struct EmbedShardJSON: Encodable {
     let marker: String
     /// Items of the shard in the cache.
     let items: Int
+    /// Embeddings in the whole cache folder now (every shard's).
+    let cached: Int
     /// Embeddings computed by this run.
     let encoded: Int
+    let tokens: Bool
+    let dtype: String
     /// Whether the shard was done before (nothing was written).
     let alreadyDone: Bool
 
     enum CodingKeys: String, CodingKey {
-        case encoder, dataset, shard, cache, marker, items, encoded
+        case encoder, dataset, shard, cache, marker, items, cached, encoded, tokens, dtype
         case alreadyDone = "already_done"
     }
 }
