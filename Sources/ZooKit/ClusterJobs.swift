@@ -35,6 +35,8 @@ public enum ClusterJobs {
         public var retries: Int
         /// The options every task passes to `zoo embed` besides `--shard env` (tokens, dtype, batch, …).
         public var embedOptions: [String]
+        /// The name the file is saved under, for its usage comment (default `JOBNAME.sbatch` or `.yaml`).
+        public var fileName: String?
 
         /// Gathers a plan.
         public init(
@@ -139,6 +141,7 @@ public enum ClusterJobs {
         ]
         if let memory = plan.memory { directives.append("--mem=\(memory)") }
         if let partition = plan.partition { directives.append("--partition=\(partition)") }
+        let file = plan.fileName ?? "\(plan.jobName).sbatch"
         var mergeOptions = ["--time=\(plan.time)", "--cpus-per-task=1", "--ntasks=1"]
         if let memory = plan.memory { mergeOptions.append("--mem=\(memory)") }
         if let partition = plan.partition { mergeOptions.append("--partition=\(partition)") }
@@ -147,8 +150,8 @@ public enum ClusterJobs {
             # \(plan.encoder) over \(plan.dataset): a Slurm array job of \(plan.shards) shard tasks, then one merge job.
             # Written by zoo \(ZooVersion.current) (zoo embed \(plan.encoder) \(plan.dataset) --emit slurm).
             #
-            #   bash \(plan.jobName).sbatch           submit shards \(all) (\(plan.parallel) at a time) and the merge job
-            #   bash \(plan.jobName).sbatch 3,7-9     submit only those shards (as printed by zoo cache status), and the merge job
+            #   bash \(file)           submit shards \(all) (\(plan.parallel) at a time) and the merge job
+            #   bash \(file) 3,7-9     submit only those shards (as printed by zoo cache status), and the merge job
             #   zoo cache status \(plan.encoder) \(plan.dataset) --shards \(plan.shards)    done and missing shards
             #
             # Each task embeds the items whose index modulo \(plan.shards) is its array index into the cache
@@ -242,13 +245,14 @@ public enum ClusterJobs {
             ]
             return lines.joined(separator: "\n")
         }
+        let file = plan.fileName ?? "\(plan.jobName).yaml"
         let header = """
             # \(plan.encoder) over \(plan.dataset): a Kubernetes Indexed Job of \(plan.shards) shard pods, then the merge Job.
             # Written by zoo \(ZooVersion.current) (zoo embed \(plan.encoder) \(plan.dataset) --emit k8s).
             #
-            #   kubectl apply -f FILE -l app.kubernetes.io/component=embed
+            #   kubectl apply -f \(file) -l app.kubernetes.io/component=embed
             #   kubectl wait --for=condition=complete --timeout=-1s job/\(plan.jobName)
-            #   kubectl apply -f FILE -l app.kubernetes.io/component=merge
+            #   kubectl apply -f \(file) -l app.kubernetes.io/component=merge
             #
             # Each pod embeds the items whose index modulo \(plan.shards) is its JOB_COMPLETION_INDEX
             # (zoo embed --shard env) into the cache folder of the zoo home on the volume claim

@@ -90,7 +90,7 @@ struct CacheMerge: ParsableCommand {
                 encoder: report.encoder, dataset: report.dataset, cache: report.folder.path, shards: report.shards, items: outcome.items,
                 segments: outcome.segments))
         } else {
-            print("\(report.encoder) × \(report.dataset): merged \(report.shards) shards, \(outcome.items) items in \(outcome.segments) segments at \(report.folder.path); recorded in the catalog")
+            print("\(report.encoder) × \(report.dataset): merged \(report.shards) shards, \(outcome.items) items in \(outcome.segments) segment file\(outcome.segments == 1 ? "" : "s") at \(report.folder.path); recorded in the catalog")
         }
     }
 }

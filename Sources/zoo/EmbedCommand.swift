@@ -169,10 +169,11 @@ struct EmbedCommand: ParsableCommand {
         if skipBad { options.append("--skip-bad") }
         if segmentItems != 2048 { options += ["--segment-items", String(segmentItems)] }
         let executable = zooBinary ?? CommandLine.executablePath
-        let plan = ClusterJobs.Plan(
+        var plan = ClusterJobs.Plan(
             encoder: entry.name, dataset: record.name, home: zoo.home.url.path, zoo: executable, shards: shards,
             parallel: min(parallel ?? shards, shards), time: time, cpus: cpus, memory: mem, partition: partition, image: image,
             volumeClaim: volumeClaim, retries: retries, embedOptions: options)
+        plan.fileName = output.map { URL(fileURLWithPath: $0).lastPathComponent }
         let text = scheduler == .slurm ? ClusterJobs.slurmScript(plan) : try ClusterJobs.kubernetesManifest(plan)
         guard let output else {
             print(text, terminator: "")
