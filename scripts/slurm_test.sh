@@ -36,6 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+python3 -c 'import jsonschema, yaml' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check jsonschema==4.26.0 pyyaml==6.0.3
 [ "$(id -u)" -eq 0 ] || { say "run as root: slurmd and munged are started here as root" >&2; exit 77; }
 
 # Daemons a previous run left behind (only those whose pid files are in our state folder).
