@@ -175,6 +175,8 @@ public enum ClusterJobs {
               echo "submitted array job ${job} (shards ${array} of \(plan.shards)) and merge job ${merge}"
               exit 0
             fi
+            # Math threads: the task's CPUs, not every core of the node.
+            export OPENBLAS_NUM_THREADS="${SLURM_CPUS_PER_TASK:-\(plan.cpus)}"
             exec "$ZOO" embed \(embed)
 
             """
@@ -201,8 +203,10 @@ public enum ClusterJobs {
                 spec += ["  completions: 1", "  parallelism: 1", "  backoffLimit: \(plan.retries)"]
             }
             var env = ["            - name: ZOO_HOME", "              value: \(yamlQuoted(plan.home))"]
-            if indexed { env += ["            - name: ZOO_SHARD_COUNT", "              value: \(yamlQuoted(String(plan.shards)))"] }
             let cpu = indexed ? plan.cpus : 1
+            if indexed { env += ["            - name: ZOO_SHARD_COUNT", "              value: \(yamlQuoted(String(plan.shards)))"] }
+            // Math threads: the pod's CPUs, not every core of the node.
+            env += ["            - name: OPENBLAS_NUM_THREADS", "              value: \(yamlQuoted(String(cpu)))"]
             var resources = [
                 "          resources:",
                 "            requests:",
