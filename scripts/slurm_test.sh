@@ -226,7 +226,7 @@ different = [item for item in single if cluster[item] != single[item]]
 assert not different, f"{len(different)} embeddings differ from the single run, e.g. {different[:3]}"
 assert pods == cluster and pods_files == cluster_files, "the simulated Kubernetes run's merged cache differs from the Slurm run's"
 print(f"slurm-test: {len(cluster)} embeddings of the Slurm run equal the single run's bit for bit; "
-      f"the Kubernetes-index run's {len(pods_files)} merged segment files are byte-identical to the Slurm run's")
+      f"the Kubernetes-index run's merged segment files ({len(pods_files)}) are byte-identical to the Slurm run's")
 PY
 
 # The Kubernetes manifest against the batch/v1 Job schema (and a broken one must fail it).

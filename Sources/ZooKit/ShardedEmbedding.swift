@@ -339,7 +339,7 @@ public enum ShardedEmbedding {
             if let shard, seen[shard.count] == nil { seen[shard.count] = name }
         }
         if let expected, let (other, file) = seen.first(where: { $0.key != expected }) {
-            throw ZooError(.data, "'\(folder.path)' holds shards of N=\(other) ('\(file)'), not of N=\(expected) as requested; shards of different N cannot be mixed: use --shards \(other), or remove that set of files (and its done-s*of\(other).json markers)")
+            throw ZooError(.data, "'\(folder.path)' holds shards of N=\(other) ('\(file)'), not of N=\(expected) as requested; shards of different N cannot be mixed: keep N=\(other) (--shard K/\(other), --shards \(other)) or remove that set of files (and its done-s*of\(other).json markers)")
         }
         if seen.count > 1 {
             let counts = seen.sorted { $0.key < $1.key }
