@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A one-node Slurm cluster on this machine (slurmctld, slurmd and munged from Debian's slurm-wlm
 # and munge, started directly, no systemd) runs the script 'zoo embed --emit slurm' writes: a
-# 4-way array job over a Fashion-MNIST subset, then the merge job. One array task is cancelled
-# with scancel before it starts (the array runs one task at a time), so the merge job never runs;
-# 'zoo cache status' must name exactly that shard, the script is submitted again with the
-# printed --array list, and after the merge every embedding must equal, bit for bit, those of a
-# single 'zoo embed' of the same data. The same shards run as a simulated Kubernetes Indexed Job
+# 4-way array job over a Fashion-MNIST subset, then the merge job. Array task 2 is killed with
+# scancel while it runs, once it has written its first segment (the array runs one task at a time),
+# so the merge job never runs; 'zoo cache status' must name exactly that shard, the script is
+# submitted again with the printed --array list, the resubmitted task must compute only what the
+# killed one had not written, and after the merge every embedding must equal, bit for bit, those of
+# a single 'zoo embed' of the same data. The same shards run as a simulated Kubernetes Indexed Job
 # (JOB_COMPLETION_INDEX, ZOO_SHARD_COUNT) must give the same merged cache, and the manifest
 # 'zoo embed --emit k8s' writes must pass the batch/v1 Job schema check.
 #
@@ -131,24 +132,31 @@ n = count.to_bytes(4, "big")
 open(f"{out}/train-images-idx3-ubyte", "wb").write(images[:4] + n + images[8:16] + images[16:16 + count * 784])
 open(f"{out}/train-labels-idx1-ubyte", "wb").write(labels[:4] + n + labels[8:8 + count])
 PY
+# The 224 px test DINOv2 (random weights, 2 layers): slow enough here (about 30 images/s) that a
+# task can be killed halfway.
 register() {
-  "$zoo" encoder add dino --from Tests/Fixtures/vision/models/dinov2-mnist --home "$1" >/dev/null
+  "$zoo" encoder add dino --from Tests/Fixtures/vision/models/dinov2-tiny --home "$1" >/dev/null
   "$zoo" dataset add fm --path "$work/fmnist" --format idx --classnames data/fashion-mnist/classnames.txt \
     --task classification --home "$1" >/dev/null
 }
 for home in cluster single pods; do register "$work/$home"; done
 
-# The generated script, submitted as a user would; shard 2 is cancelled while it waits.
+# The generated script, submitted as a user would; task 2 is killed once it has written a segment.
 cd "$work"
 "$zoo" embed dino fm --emit slurm --shards 4 --parallel 1 --time 10:00 --partition zoo --cpus 1 \
-  --segment-items 64 --home "$work/cluster" --output embed.sbatch
+  --batch 16 --segment-items 16 --home "$work/cluster" --output embed.sbatch
 submitted=$(bash embed.sbatch)
 echo "$submitted"
 array=$(sed -n 's/^submitted array job \([0-9]*\) .*/\1/p' <<<"$submitted")
 merge=$(sed -n 's/.* merge job \([0-9]*\)$/\1/p' <<<"$submitted")
 [ -n "$array" ] && [ -n "$merge" ] || { say "could not read the job ids" >&2; exit 1; }
+for _ in $(seq 1500); do
+  compgen -G "$work/cluster/cache/embeddings/image-*/seg-s2of4-*.safetensors" >/dev/null && break
+  sleep 0.1
+done
+[ "$(squeue -h -j "${array}_2" -o %T)" = "RUNNING" ] || { say "task ${array}_2 is not running" >&2; squeue >&2; exit 1; }
 scancel "${array}_2"
-say "cancelled array task ${array}_2 before it started"
+say "killed array task ${array}_2 while it ran, after its first segment"
 
 # Wait until no job of ours is pending or running (the merge job is cancelled: its dependency
 # can never be satisfied).
@@ -160,6 +168,18 @@ wait_idle() {
   say "jobs still queued after 300 s:" >&2; squeue >&2; return 1
 }
 wait_idle
+kept=$(python3 - "$work"/cluster/cache/embeddings/image-* <<'PY'
+import glob, json, struct, sys
+total = 0
+for path in glob.glob(sys.argv[1] + "/seg-s2of4-*.safetensors"):
+    data = open(path, "rb").read()
+    size = struct.unpack("<Q", data[:8])[0]
+    total += len(json.loads(json.loads(data[8:8 + size])["__metadata__"]["ids"]))
+print(total)
+PY
+)
+ls "$work"/cluster/cache/embeddings/image-*/ | grep -q 'done-s2of4' && { say "the killed task left a marker" >&2; exit 1; }
+say "the killed task left $kept of its 100 items in finished segments, and no marker"
 scontrol show job "$merge" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | head -1 | sed 's/^/merge job: /' || true
 
 "$zoo" cache status dino fm --shards 4 --home "$work/cluster" | tee status-1.txt
@@ -182,15 +202,19 @@ wait_idle
 state_of_merge=$(scontrol show job "$merge" | grep -o 'JobState=[A-Z_]*' | head -1)
 [ "$state_of_merge" = "JobState=COMPLETED" ] || { say "merge job $merge: $state_of_merge" >&2; cat zoo-merge-*-"$merge".out >&2 || true; exit 1; }
 cat zoo-merge-*-"$merge".out
+resumed=$(sed -n 's/.*shard 2\/4 done, 100 items in .* (\([0-9]*\) computed now)$/\1/p' zoo-embed-*_2.out | tail -1)
+[ "$resumed" = "$((100 - kept))" ] || { say "the resubmitted task computed '$resumed' items, expected $((100 - kept))" >&2; cat zoo-embed-*_2.out >&2; exit 1; }
+say "the resubmitted task computed only the $resumed items the killed one had not written"
 "$zoo" cache status dino fm --home "$work/cluster" | tee status-2.txt
 grep -q "^complete" status-2.txt
 
 # The reference: one process over all items.
-"$zoo" embed dino fm --home "$work/single"
+"$zoo" embed dino fm --batch 16 --home "$work/single"
 
 # The same shards as Kubernetes Indexed Job pods would run them.
 for index in 0 1 2 3; do
-  JOB_COMPLETION_INDEX=$index ZOO_SHARD_COUNT=4 "$zoo" embed dino fm --shard env --segment-items 64 --home "$work/pods" >/dev/null
+  JOB_COMPLETION_INDEX=$index ZOO_SHARD_COUNT=4 "$zoo" embed dino fm --shard env --batch 16 --segment-items 16 \
+    --home "$work/pods" >/dev/null 2>&1
 done
 "$zoo" cache merge dino fm --home "$work/pods"
 
