@@ -44,7 +44,7 @@ api-fuzz: setup
 	bash scripts/api_fuzz.sh .build/debug/zoo $(API_FUZZ_SECONDS)
 
 ## slurm-test: after `make test`, a one-node Slurm cluster (slurm-wlm, munge; root) runs the script
-## `zoo embed --emit slurm` writes over a Fashion-MNIST subset, with one array task cancelled,
+## `zoo embed --emit slurm` writes over a Fashion-MNIST subset, with one array task killed while it runs,
 ## resubmitted from `zoo cache status`, merged and compared bit for bit with one process
 ## (scripts/slurm_test.sh; docs/CLUSTER.md).
 SLURM_TEST_ITEMS ?= 400
