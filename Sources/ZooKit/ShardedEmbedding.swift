@@ -130,10 +130,10 @@ public enum ShardedEmbedding {
     /// Checks every shard of the image cache of `encoder` over `dataset`: markers, their
     /// segments' sizes and SHA-256, and the digests segments and markers were computed with.
     ///
-    /// - Parameters:
-    ///   - shards: N; nil takes it from the markers and segments in the folder.
-    ///   - readDataset: Reads the dataset for its item count and digest even when the catalog
-    ///     has them (`merge` does, to compact in dataset order).
+    /// The dataset's item count and digest come from the catalog when it has them (`--emit`
+    /// records them), else from reading the dataset; nothing is written.
+    ///
+    /// - Parameter shards: N; nil takes it from the markers and segments in the folder.
     /// - Throws: `ZooError` 64 when N is neither given nor found, 65 when the folder mixes
     ///   shards of different N or a marker is unreadable.
     public static func status(
