@@ -43,6 +43,10 @@ python3 -c 'import jsonschema, yaml' 2>/dev/null \
 
 # Daemons a previous run left behind (only those whose pid files are in our state folder).
 stop_daemons() {
+  # Jobs still running on our cluster first, so no job step outlives slurmd.
+  if [ -f "$state/slurm.conf" ] && [ -f "$state/slurmctld.pid" ]; then
+    SLURM_CONF="$state/slurm.conf" timeout 10 scancel --quiet --user "$(id -un)" 2>/dev/null || true
+  fi
   for name in slurmd slurmctld munged; do
     local pidfile="$state/$name.pid"
     [ -f "$pidfile" ] || continue
@@ -61,6 +65,7 @@ rm -rf "$state"
 mkdir -p "$state"/{ctld,spool,munge,work}
 chmod 700 "$state"
 trap 'stop_daemons' EXIT
+trap 'exit 130' INT TERM
 
 host=$(hostname -s)
 cpus=$(nproc)
@@ -76,7 +81,7 @@ for _ in $(seq 50); do [ -S "$state/munge/munge.socket" ] && break; sleep 0.1; d
 
 cat > "$conf" <<CONF
 ClusterName=zootest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=16817
 SlurmdPort=16818
 SlurmUser=root
@@ -102,7 +107,7 @@ SchedulerParameters=sched_interval=2
 MpiDefault=none
 ReturnToService=2
 MinJobAge=600
-NodeName=$host CPUs=$cpus State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=zoo Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 
@@ -132,7 +137,7 @@ n = count.to_bytes(4, "big")
 open(f"{out}/train-images-idx3-ubyte", "wb").write(images[:4] + n + images[8:16] + images[16:16 + count * 784])
 open(f"{out}/train-labels-idx1-ubyte", "wb").write(labels[:4] + n + labels[8:8 + count])
 PY
-# The 224 px test DINOv2 (random weights, 2 layers): slow enough here (about 30 images/s) that a
+# The 224 px test DINOv2 (random weights, 2 layers): slow enough here (30–45 images/s) that a
 # task can be killed halfway.
 register() {
   "$zoo" encoder add dino --from Tests/Fixtures/vision/models/dinov2-tiny --home "$1" >/dev/null
