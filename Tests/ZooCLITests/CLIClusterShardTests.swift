@@ -46,12 +46,18 @@ struct CLIClusterShardTests {
             try zoo.run(["embed", "dino", "fm", "--shard", "env", "--segment-items", "8", "--json"],
                         environment: ["JOB_COMPLETION_INDEX": String(index), "ZOO_SHARD_COUNT": "3"])
         }
+        // Tasks never write the catalog: its bytes and the home's top level stay as they were.
+        let catalogFile = zoo.home.appendingPathComponent("zoo.sqlite")
+        let catalogBefore = try Data(contentsOf: catalogFile)
+        let homeBefore = try files(zoo.home)
         let first = try json(task(0))
         #expect(first["shard"] as? String == "0/3")
         #expect(first["items"] as? Int == 32)
         #expect(first["encoded"] as? Int == 32)
         #expect(first["already_done"] as? Bool == false)
         _ = try json(task(1))
+        #expect(try Data(contentsOf: catalogFile) == catalogBefore)
+        #expect(Set(try files(zoo.home)) == Set(homeBefore + ["cache"]))
         let folder = URL(fileURLWithPath: try #require(first["cache"] as? String))
         #expect(try files(folder).contains("done-s1of3.json"))
         #expect(try files(folder).allSatisfy { !$0.hasSuffix(".sqlite") })
