@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export SWIFT_BACKTRACE ?= enable=no
 ZOO := .build/release/zoo
 
-.PHONY: demo test test-paths fuzz fuzz-tokenizers api-fuzz hub-interop build setup clean-home
+.PHONY: demo test test-paths fuzz fuzz-tokenizers api-fuzz hub-interop slurm-test k8s-check build setup clean-home
 
 ## demo: install what is missing, build in release mode, and run the main job on the embedded default.
 demo: setup
@@ -43,6 +43,18 @@ hub-interop: setup
 API_FUZZ_SECONDS ?= 60
 api-fuzz: setup
 	bash scripts/api_fuzz.sh .build/debug/zoo $(API_FUZZ_SECONDS)
+
+## slurm-test: after `make test`, a one-node Slurm cluster (slurm-wlm, munge; root) runs the script
+## `zoo embed --emit slurm` writes over a Fashion-MNIST subset, with one array task killed while it runs,
+## resubmitted from `zoo cache status`, merged and compared bit for bit with one process
+## (scripts/slurm_test.sh; docs/CLUSTER.md).
+SLURM_TEST_ITEMS ?= 400
+slurm-test: setup
+	bash scripts/slurm_test.sh .build/debug/zoo $(SLURM_TEST_ITEMS)
+
+## k8s-check: check a manifest written by `zoo embed --emit k8s` against the batch/v1 Job schema.
+k8s-check:
+	python3 scripts/check_k8s_job.py $(MANIFEST)
 
 ## fuzz: run the safetensors reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 60).
 FUZZ_SECONDS ?= 60

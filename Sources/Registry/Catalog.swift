@@ -7,7 +7,8 @@ import GRDB
 public final class Catalog: Sendable {
     /// The catalog file.
     public let url: URL
-    let pool: DatabasePool
+    /// A WAL-mode pool, or for ``init(readOnlyAt:)`` an immutable read-only connection.
+    let pool: any DatabaseWriter
 
     /// Opens (creating and migrating when needed) the catalog at `url`.
     ///
@@ -25,17 +26,18 @@ public final class Catalog: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            pool = try DatabasePool(path: url.path, configuration: configuration)
-            let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+            let databasePool = try DatabasePool(path: url.path, configuration: configuration)
+            pool = databasePool
+            let complete = try databasePool.read { db in try migrator.hasCompletedMigrations(db) }
             if !complete || migration != nil {
                 // GRDB's migrator is not atomic across processes: several zoo processes opening a
                 // new catalog at once would each try the same migration. One lock file serialises
                 // them; the later ones find the work done.
                 try FileLock(path: url.path + ".lock").withLock(exclusive: true) {
                     if let migration {
-                        try migrator.migrate(pool, upTo: migration)
+                        try migrator.migrate(databasePool, upTo: migration)
                     } else {
-                        try migrator.migrate(pool)
+                        try migrator.migrate(databasePool)
                     }
                 }
             }
@@ -48,6 +50,53 @@ public final class Catalog: Sendable {
     public convenience init(home: ZooHome) throws {
         try home.prepare()
         try self.init(url: home.catalogURL)
+    }
+
+    /// Opens an existing, fully migrated catalog for reading only, as an immutable file: no
+    /// migration, no lock, no `-wal` or `-shm` file created, and every write fails. Cluster
+    /// array tasks use it, so that many machines reading one catalog over a shared file system
+    /// never write it nor depend on file locking; nothing may write the catalog meanwhile (the
+    /// merge at the end does).
+    ///
+    /// - Throws: `ZooError` 66 when there is no catalog at `url`, 65 when it is not a zoo
+    ///   catalog, a newer zoo wrote it, or it needs a migration first (any read-write `zoo`
+    ///   command applies it).
+    public init(readOnlyAt url: URL) throws {
+        self.url = url
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ZooError(.noInput, "no zoo catalog at '\(url.path)'; register the encoder and dataset in this zoo home first (or pass --home)")
+        }
+        try Catalog.checkHeader(url)
+        let migrator = CatalogMigrations.migrator()
+        var configuration = Configuration()
+        configuration.readonly = true
+        // SQLite URI: `immutable=1` reads the file as it is, without locks or shared memory.
+        var escaped = ""
+        for character in url.path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        do {
+            let queue = try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: configuration)
+            let state: (unknown: String?, complete: Bool) = try queue.read { db in
+                guard try db.tableExists("grdb_migrations") else { return (nil, false) }
+                let unknown = try migrator.hasBeenSuperseded(db) ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).min() : nil
+                return (unknown, try migrator.hasCompletedMigrations(db))
+            }
+            if let unknown = state.unknown {
+                throw ZooError(.data, "'\(url.path)' was written by a newer zoo (unknown schema migration '\(unknown)'); upgrade zoo to use this catalog")
+            }
+            guard state.complete else {
+                throw ZooError(.data, "the catalog '\(url.path)' needs an upgrade before cluster tasks can read it; run any zoo command on it once (e.g. 'zoo encoder list')")
+            }
+            pool = queue
+        } catch let error as DatabaseError {
+            throw ZooError.database(error, path: url.path)
+        }
     }
 
     /// The migrations applied to this catalog, oldest first.

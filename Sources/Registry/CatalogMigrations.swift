@@ -166,6 +166,27 @@ enum CatalogMigrations {
                 CREATE INDEX search_index_checkpoint ON search_index(checkpoint_digest);
                 """)
         }
+        migrator.registerMigration("v8-embedding-caches") { db in
+            // `zoo cache merge`: an embedding cache whose shards were all checked and compacted,
+            // with the encoder checkpoint and dataset item list it was computed from.
+            try db.execute(sql: """
+                CREATE TABLE embedding_cache (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    folder TEXT NOT NULL UNIQUE,
+                    encoder_id INTEGER NOT NULL REFERENCES encoder(id) ON DELETE CASCADE,
+                    dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,
+                    encoder_digest TEXT NOT NULL,
+                    ids_digest TEXT NOT NULL,
+                    item_count INTEGER NOT NULL CHECK (item_count >= 0),
+                    shards INTEGER NOT NULL CHECK (shards >= 1),
+                    tokens INTEGER NOT NULL,
+                    dtype TEXT NOT NULL CHECK (dtype IN ('f16', 'f32')),
+                    merged_at DATETIME NOT NULL
+                );
+                CREATE INDEX embedding_cache_encoder ON embedding_cache(encoder_id);
+                CREATE INDEX embedding_cache_dataset ON embedding_cache(dataset_id);
+                """)
+        }
         return migrator
     }
 }

@@ -7,4 +7,11 @@ public enum ContentHash {
     public static func sha256(_ text: String) -> String {
         CheckpointDigest.hex(SHA256.hash(data: Data(text.utf8)))
     }
+
+    /// The SHA-256 of the file at `path`, lower-case hex, and its size in bytes, read in chunks.
+    ///
+    /// - Throws: `ZooError` 74 naming the file when it cannot be read.
+    public static func sha256(fileAt path: String) throws -> (digest: String, bytes: Int64) {
+        try FileHasher.hash(path)
+    }
 }

@@ -17,6 +17,14 @@ public final class ModelZoo: Sendable {
         store = CheckpointStore(root: home.checkpointsURL)
     }
 
+    /// Opens `home`'s existing catalog read-only (see ``Catalog/init(readOnlyAt:)``): for
+    /// cluster array tasks, which read encoders and datasets but must never write the catalog.
+    public init(readingOnly home: ZooHome) throws {
+        self.home = home
+        catalog = try Catalog(readOnlyAt: home.catalogURL)
+        store = CheckpointStore(root: home.checkpointsURL)
+    }
+
     /// Stores `folder` and registers `encoder` for it. Nothing is left in the catalog on failure;
     /// files a crash leaves behind are temporary or orphaned folders that `gc` removes.
     public func addEncoder(_ encoder: NewEncoder, from folder: CheckpointFolder, link: Bool, replace: Bool) throws -> EncoderEntry {

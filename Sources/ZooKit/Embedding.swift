@@ -3,7 +3,7 @@ import Registry
 import Runtime
 
 /// `K/N`: this machine's part of a dataset, items whose index modulo N is K.
-public struct ShardSelection: Equatable {
+public struct ShardSelection: Equatable, Sendable {
     public var index = 0
     public var count = 1
 
@@ -23,7 +23,10 @@ public struct ShardSelection: Equatable {
     public func contains(_ position: Int) -> Bool { position % count == index }
 
     /// The label of this shard's cache segments.
-    public var label: String { "s\(index)of\(count)" }
+    public var label: String { ShardLabel.make(index: index, count: count) }
+
+    /// `K/N`.
+    public var description: String { "\(index)/\(count)" }
 }
 
 /// Fills embedding caches for commands (`zoo embed`, and `zoo train` for what is missing):
@@ -46,6 +49,13 @@ public enum Embedding {
         public var strictDType = false
         /// Makes the reporter of each cache fill; silent by default.
         public var progress: ProgressFactory = Progress.silent
+        /// When true, only the cache of exactly these settings is read and filled (shard tasks:
+        /// their markers must describe the folder they wrote).
+        public var exactCache = false
+        /// Items per cache segment file: what a killed run loses at most.
+        public var segmentItems = 2048
+        /// Metadata every new cache segment carries (shard tasks: the encoder and dataset digests).
+        public var segmentMetadata: [String: String] = [:]
 
         /// Settings for caches of `dtype`, with token states when `tokens`.
         public init(
@@ -71,7 +81,7 @@ public enum Embedding {
         let wantedIDs = contents.ids.enumerated().filter { settings.shard.contains($0.offset) }.map(\.element)
         // Another complete cache of the same encoder and data serves too: one with token states
         // for pooled use, or the other dtype.
-        for alternative in alternatives(settings) {
+        for alternative in alternatives(settings) where !settings.exactCache {
             let other = EmbeddingCaches.imageFolder(home: zoo.home, encoder: entry, dataset: dataset, tokens: alternative.tokens, dtype: alternative.dtype)
             if let cache = try EmbeddingCaches.open(other), wantedIDs.allSatisfy(cache.contains) {
                 ZooLog.cache.debug("image cache \(other.lastPathComponent) of '\(entry.name)' on '\(dataset.name)': all \(wantedIDs.count) items cached (hits)")
@@ -88,7 +98,7 @@ public enum Embedding {
         }
         let layout = EmbeddingCacheLayout(pooledWidth: encoder.width, tokenWidth: encoder.tokenWidth, tokens: settings.tokens, dtype: settings.dtype)
         let writer: EmbeddingCacheWriter
-        writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
+        writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label, itemsPerSegment: settings.segmentItems, segmentMetadata: settings.segmentMetadata)
         let iterator: any DatasetIterator
         iterator = try reader.makeIterator()
         let wanted = missing
@@ -141,7 +151,7 @@ public enum Embedding {
             pooledWidth: probe.pooled.dimension(1), tokenWidth: probe.tokens.dimension(2), tokens: settings.tokens, dtype: settings.dtype)
         let bar = settings.progress("embed \(entry.name) \(label)", missing.count, "texts")
         let outcome: EmbeddingOutcome
-        let writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label)
+        let writer = try EmbeddingCacheWriter(folder: folder, layout: layout, label: settings.shard.label, itemsPerSegment: settings.segmentItems)
         outcome = try EmbeddingJobs.embedTexts(missing, encoder: encoder, writer: writer, batchSize: settings.batch) { progress in
             bar.update(done: progress.encoded, seconds: progress.seconds, extra: "")
         }
@@ -167,8 +177,9 @@ public enum Embedding {
         return list
     }
 
-    /// Reads a dataset's ids and captions, recording its size and id digest in the catalog.
-    public static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader) throws -> DatasetContents {
+    /// Reads a dataset's ids and captions, recording its size and id digest in the catalog
+    /// unless `recording` is false (shard tasks, which never write the catalog).
+    public static func contents(zoo: ModelZoo, dataset: DatasetRecord, reader: any DatasetReader, recording: Bool = true) throws -> DatasetContents {
         let options = DatasetOptions.parse(dataset.options)
         let templates = try options.captionTemplatesFile.map { file in
             try DatasetOpening.captionLines(file, classNames: reader.classNames ?? [])
@@ -185,11 +196,17 @@ public enum Embedding {
         guard !contents.ids.isEmpty else {
             throw ZooError(.noInput, "dataset '\(dataset.name)' has no items at '\(dataset.path)'")
         }
-        let digest = ContentHash.sha256(contents.ids.joined(separator: "\n"))
-        if dataset.itemCount != contents.ids.count || dataset.idsDigest != digest {
+        let digest = idsDigest(contents)
+        if recording, dataset.itemCount != contents.ids.count || dataset.idsDigest != digest {
             try zoo.catalog.recordDatasetSummary(id: dataset.id!, itemCount: contents.ids.count, idsDigest: digest)
         }
         return contents
+    }
+
+    /// The SHA-256 of a dataset's item ids, one per line: the dataset digest of shard markers
+    /// and the catalog's `ids_digest`.
+    public static func idsDigest(_ contents: DatasetContents) -> String {
+        ContentHash.sha256(contents.ids.joined(separator: "\n"))
     }
 
     /// The texts a dataset needs embedded: its captions, or for a classification dataset its

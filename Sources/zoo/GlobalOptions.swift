@@ -27,6 +27,14 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+extension GlobalOptions {
+    /// Opens the home's existing catalog read-only (cluster tasks) and sets up logging.
+    func openZooReadOnly() throws -> ModelZoo {
+        LoggingSystem.bootstrapOnce(level: verbose ? .debug : .warning)
+        return try ModelZoo(readingOnly: zooHome)
+    }
+}
+
 /// Options of read commands.
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of a table (shapes in docs/CLI.md).")

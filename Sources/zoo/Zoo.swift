@@ -14,7 +14,7 @@ struct Zoo: ParsableCommand {
         version: ZooVersion.current,
         subcommands: [
             InitCommand.self, EncoderCommand.self, BackendCommand.self, BackendsCommand.self, PluginCommand.self, TokenizeCommand.self, EncodeCommand.self, PreprocessCommand.self,
-            DatasetCommand.self, CurateCommand.self, EmbedCommand.self, TrainCommand.self, ProjectorCommand.self, EvalCommand.self, ClassifyCommand.self, IndexCommand.self, SearchCommand.self, ServeCommand.self, ScoreCommand.self, ResultsCommand.self, CKACommand.self, ReportCommand.self,
+            DatasetCommand.self, CurateCommand.self, EmbedCommand.self, CacheCommand.self, TrainCommand.self, ProjectorCommand.self, EvalCommand.self, ClassifyCommand.self, IndexCommand.self, SearchCommand.self, ServeCommand.self, ScoreCommand.self, ResultsCommand.self, CKACommand.self, ReportCommand.self,
             PackCommand.self, ImportCommand.self, BenchCommand.self,
             VerifyCommand.self, GCCommand.self, VersionCommand.self,
         ])

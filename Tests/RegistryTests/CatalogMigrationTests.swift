@@ -14,7 +14,7 @@ struct CatalogMigrationTests {
         let tables = try catalog.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name")
         }
-        #expect(tables == ["checkpoint", "cka_run", "dataset", "encoder", "encoder_alias", "eval_run", "plugin", "projector", "search_index"])
+        #expect(tables == ["checkpoint", "cka_run", "dataset", "embedding_cache", "encoder", "encoder_alias", "eval_run", "plugin", "projector", "search_index"])
         let pragmas = try catalog.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }

@@ -20,6 +20,8 @@ public final class EmbeddingCacheWriter {
     /// Items per segment file.
     public let itemsPerSegment: Int
     private let label: String
+    /// Extra metadata written into every segment (e.g. the encoder and dataset digests of a shard).
+    private let segmentMetadata: [String: String]
     /// Distinguishes this writer's segments from those of earlier runs with the same label.
     private let session = UUID().uuidString.prefix(8).lowercased()
     private var segmentNumber = 0
@@ -33,11 +35,15 @@ public final class EmbeddingCacheWriter {
     /// Opens (creating when needed) the cache in `folder` for appending.
     ///
     /// - Parameters:
-    ///   - label: Names this writer's segments (letters, digits, `-`), e.g. the shard `s0of1`.
+    ///   - label: Names this writer's segments (letters, digits), e.g. the shard `s0of1`.
+    ///   - segmentMetadata: Metadata keys (besides `ids`) every segment carries.
     /// - Throws: ``EmbeddingCacheError`` when the folder cannot be created or its `cache.json`
     ///   describes another layout.
-    public init(folder: URL, layout: EmbeddingCacheLayout, label: String, itemsPerSegment: Int = 2048) throws(EmbeddingCacheError) {
+    public init(
+        folder: URL, layout: EmbeddingCacheLayout, label: String, itemsPerSegment: Int = 2048, segmentMetadata: [String: String] = [:]
+    ) throws(EmbeddingCacheError) {
         precondition(itemsPerSegment > 0, "itemsPerSegment must be positive")
+        self.segmentMetadata = segmentMetadata.filter { $0.key != "ids" }
         self.folder = folder
         self.layout = layout
         self.label = label
@@ -86,7 +92,7 @@ public final class EmbeddingCacheWriter {
         var writer = SafeTensorsWriter()
         do {
             let idsJSON = try JSONSerialization.data(withJSONObject: ids, options: [.withoutEscapingSlashes])
-            writer.metadata = ["ids": String(decoding: idsJSON, as: UTF8.self)]
+            writer.metadata = segmentMetadata.merging(["ids": String(decoding: idsJSON, as: UTF8.self)]) { _, ids in ids }
         } catch {
             throw EmbeddingCacheError(.data, "cannot encode item ids: \(error)")
         }
