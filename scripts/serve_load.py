@@ -105,7 +105,8 @@ def main():
     parser.add_argument("--per-request", type=int, default=1)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 64])
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--max-batch", type=int, default=64)
+    parser.add_argument("--max-batch", type=int, default=32,
+                        help="largest batch (zoo serve's --max-batch, whose default is 32; the peers' batch size)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--serve-args", default="", help="more `zoo serve` options, e.g. \"--batch-workers 2\"")
     parser.add_argument("--peer", action="store_true", help="serve with sentence-transformers instead of zoo")
