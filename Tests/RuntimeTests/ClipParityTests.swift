@@ -29,21 +29,6 @@ struct ClipParityTests {
         return try JSONDecoder().decode(ReferenceIDs.self, from: data).sentences.map(\.input_ids)
     }
 
-    /// The largest |a − b| / max(1, |b|) over two equally long arrays.
-    private static func relativeDifference(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
-        zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
-    }
-
-    private static func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
-        var (dot, aa, bb) = (0.0, 0.0, 0.0)
-        for (x, y) in zip(a, b) {
-            dot += Double(x) * Double(y)
-            aa += Double(x) * Double(x)
-            bb += Double(y) * Double(y)
-        }
-        return Float(dot / (aa.squareRoot() * bb.squareRoot()))
-    }
-
     @Test("text tower: token states of every text within 1e-4, text features (causal mask, end-of-text pooling, projection) at cosine ≥ 0.9999")
     func textTower() throws {
         let encoder = try ClipTextEncoder(folder: Self.model)
@@ -62,15 +47,15 @@ struct ClipParityTests {
             let count = sequence.count * hidden
             let theirs = states[(index * longest * hidden)..<(index * longest * hidden + count)]
             let mine = ours[(index * ourLongest * hidden)..<(index * ourLongest * hidden + count)]
-            worst = max(worst, Self.relativeDifference(mine, theirs))
+            worst = max(worst, TowerParitySupport.relativeDifference(mine, theirs))
         }
         #expect(worst <= 1e-4, "token states differ by \(worst)")
         let features = try reference.floats("text_features")
         let pooled = encoding.pooled.scalars
         for index in ids.indices {
             let range = (index * 24)..<((index + 1) * 24)
-            #expect(Self.cosine(pooled[range], features[range]) >= 0.9999, "text \(index)")
-            #expect(Self.relativeDifference(pooled[range], features[range]) <= 1e-4, "text \(index)")
+            #expect(TowerParitySupport.cosine(pooled[range], features[range]) >= 0.9999, "text \(index)")
+            #expect(TowerParitySupport.relativeDifference(pooled[range], features[range]) <= 1e-4, "text \(index)")
         }
         print("parity tiny-clip text: max relative Δ token states \(worst)")
     }
@@ -98,8 +83,8 @@ struct ClipParityTests {
         var differsSomewhere = false
         for index in ids.indices {
             let range = (index * 24)..<((index + 1) * 24)
-            #expect(Self.cosine(pooled[range], legacy[range]) >= 0.9999, "text \(index)")
-            if Self.cosine(legacy[range], current[range]) < 0.99 { differsSomewhere = true }
+            #expect(TowerParitySupport.cosine(pooled[range], legacy[range]) >= 0.9999, "text \(index)")
+            if TowerParitySupport.cosine(legacy[range], current[range]) < 0.99 { differsSomewhere = true }
         }
         // The two rules pick different positions, so a wrong rule would be caught.
         #expect(differsSomewhere)
@@ -113,12 +98,12 @@ struct ClipParityTests {
         let encoding = try model.encode(pixels: pixels)
         #expect(encoding.tokens.shape == [3, 17, 32])
         #expect(encoding.pooled.shape == [3, 24])
-        let worst = Self.relativeDifference(encoding.tokens.scalars[...], try reference.floats("vision_token_states")[...])
+        let worst = TowerParitySupport.relativeDifference(encoding.tokens.scalars[...], try reference.floats("vision_token_states")[...])
         #expect(worst <= 1e-4, "token states differ by \(worst)")
         let features = try reference.floats("vision_features")
         for index in 0..<3 {
             let range = (index * 24)..<((index + 1) * 24)
-            #expect(Self.cosine(encoding.pooled.scalars[range], features[range]) >= 0.9999, "image \(index)")
+            #expect(TowerParitySupport.cosine(encoding.pooled.scalars[range], features[range]) >= 0.9999, "image \(index)")
         }
         // One image alone gives the bits it gets in the batch.
         let first = Tensor(shape: [1, 3, 32, 32], scalars: Array(pixels.scalars[0..<(3 * 32 * 32)]))
@@ -140,21 +125,11 @@ struct ClipParityTests {
     @Test("CLIPImageProcessor (shortest edge, bicubic, centre crop, CLIP's mean and deviation) as transformers on the real photos",
           arguments: ["astronaut_rgba.png", "camera_gray.png", "chelsea_cmyk.jpg", "china.jpg", "coffee.webp", "flower_exif6.jpg", "rocket_rgb16.png"])
     func clipPreprocessing(_ name: String) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-clip-preprocess-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let base = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.model.appendingPathComponent("preprocessor_config.json"))) as? [String: Any]
-        var config = try #require(base)
-        config["size"] = ["shortest_edge": 64]
-        config["crop_size"] = ["height": 64, "width": 64]
-        let url = folder.appendingPathComponent("preprocessor_config.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: url)
-        let preprocessor = try ImagePreprocessor(contentsOf: url)
-        let image = Self.fixtures.appendingPathComponent("vision/images/\(name)")
-        let values = try preprocessor.pixelValues(contentsOf: image)
-        #expect(values.shape == [3, 64, 64])
         let expected = try Self.reference().floats("preprocess/\(name)")
-        let differences = zip(values.scalars, expected).map { abs($0 - $1) }
+        let (values, differences) = try TowerParitySupport.preprocessed(
+            model: Self.model, changes: ["size": ["shortest_edge": 64], "crop_size": ["height": 64, "width": 64]],
+            image: Self.fixtures.appendingPathComponent("vision/images/\(name)"), expected: expected)
+        #expect(values.shape == [3, 64, 64])
         let mean = differences.reduce(0, +) / Float(differences.count)
         // One step of 8-bit input is 1/255/σ ≈ 0.0146 after CLIP's normalisation.
         #expect(mean < 0.0146, "mean |Δ| \(mean)")

@@ -29,20 +29,6 @@ struct SiglipParityTests {
         return try JSONDecoder().decode(ReferenceIDs.self, from: data).sentences
     }
 
-    private static func relativeDifference(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
-        zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
-    }
-
-    private static func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
-        var (dot, aa, bb) = (0.0, 0.0, 0.0)
-        for (x, y) in zip(a, b) {
-            dot += Double(x) * Double(y)
-            aa += Double(x) * Double(x)
-            bb += Double(y) * Double(y)
-        }
-        return Float(dot / (aa.squareRoot() * bb.squareRoot()))
-    }
-
     private static func textModel() throws -> SiglipTextModel {
         let config = try ClipTowerConfig(contentsOf: model.appendingPathComponent("config.json"), tower: .text, family: .siglip)
         return try SiglipTextModel(config: config, weights: WeightReader(url: model.appendingPathComponent("model.safetensors"), roots: []))
@@ -61,7 +47,7 @@ struct SiglipParityTests {
         var worst: Float = 0
         for (index, sequence) in ids.enumerated() {
             let count = sequence.count * 32
-            worst = max(worst, Self.relativeDifference(
+            worst = max(worst, TowerParitySupport.relativeDifference(
                 ours.scalars[(index * ourLongest * 32)..<(index * ourLongest * 32 + count)],
                 expected[(index * 16 * 32)..<(index * 16 * 32 + count)]))
         }
@@ -69,8 +55,8 @@ struct SiglipParityTests {
         let features = try reference.floats("text_features")
         for index in ids.indices {
             let range = (index * 24)..<((index + 1) * 24)
-            #expect(Self.cosine(pooled.scalars[range], features[range]) >= 0.9999, "text \(index)")
-            #expect(Self.relativeDifference(pooled.scalars[range], features[range]) <= 1e-4, "text \(index)")
+            #expect(TowerParitySupport.cosine(pooled.scalars[range], features[range]) >= 0.9999, "text \(index)")
+            #expect(TowerParitySupport.relativeDifference(pooled.scalars[range], features[range]) <= 1e-4, "text \(index)")
         }
         // Texts that fill all 16 positions pool their own last token; the others a padding row.
         #expect(ids.contains { $0.count == 16 } && ids.contains { $0.count < 16 })
@@ -85,13 +71,13 @@ struct SiglipParityTests {
         let encoding = try model.encode(pixels: pixels)
         #expect(encoding.tokens.shape == [3, 16, 32])
         #expect(encoding.pooled.shape == [3, 32])
-        let worst = Self.relativeDifference(encoding.tokens.scalars[...], try reference.floats("vision_token_states")[...])
+        let worst = TowerParitySupport.relativeDifference(encoding.tokens.scalars[...], try reference.floats("vision_token_states")[...])
         #expect(worst <= 1e-4, "token states differ by \(worst)")
         let features = try reference.floats("vision_features")
         for index in 0..<3 {
             let range = (index * 32)..<((index + 1) * 32)
-            #expect(Self.cosine(encoding.pooled.scalars[range], features[range]) >= 0.9999, "image \(index)")
-            #expect(Self.relativeDifference(encoding.pooled.scalars[range], features[range]) <= 1e-4, "image \(index)")
+            #expect(TowerParitySupport.cosine(encoding.pooled.scalars[range], features[range]) >= 0.9999, "image \(index)")
+            #expect(TowerParitySupport.relativeDifference(encoding.pooled.scalars[range], features[range]) <= 1e-4, "image \(index)")
         }
         print("parity tiny-siglip vision: max relative Δ token states \(worst)")
     }
@@ -99,19 +85,11 @@ struct SiglipParityTests {
     @Test("SiglipImageProcessor (resize to a square, bilinear, mean and deviation 0.5) as transformers on the real photos",
           arguments: ["astronaut_rgba.png", "camera_gray.png", "chelsea_cmyk.jpg", "china.jpg", "coffee.webp", "flower_exif6.jpg", "rocket_rgb16.png"])
     func siglipPreprocessing(_ name: String) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-siglip-preprocess-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let base = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.model.appendingPathComponent("preprocessor_config.json"))) as? [String: Any]
-        var config = try #require(base)
-        config["size"] = ["height": 64, "width": 64]
-        let url = folder.appendingPathComponent("preprocessor_config.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: url)
-        let preprocessor = try ImagePreprocessor(contentsOf: url)
-        let values = try preprocessor.pixelValues(contentsOf: Self.fixtures.appendingPathComponent("vision/images/\(name)"))
-        #expect(values.shape == [3, 64, 64])
         let expected = try Self.reference().floats("preprocess/\(name)")
-        let differences = zip(values.scalars, expected).map { abs($0 - $1) }
+        let (values, differences) = try TowerParitySupport.preprocessed(
+            model: Self.model, changes: ["size": ["height": 64, "width": 64]],
+            image: Self.fixtures.appendingPathComponent("vision/images/\(name)"), expected: expected)
+        #expect(values.shape == [3, 64, 64])
         let mean = differences.reduce(0, +) / Float(differences.count)
         // One step of 8-bit input is 2/255 ≈ 0.0078 after SigLIP's normalisation.
         #expect(mean < 0.0078, "mean |Δ| \(mean)")

@@ -92,34 +92,31 @@ struct ReferenceIdsTests {
         #expect(tokenizer.padId == 1)
     }
 
-    @Test("tiny-clip: CLIP's BPE (NFC, whitespace runs to one space, lowercase, CLIP's split, byte level, </w> word ends), every text as tokenizers gives it")
-    func tinyCLIP() throws {
-        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-clip"))
-        let reference = try TokenizerFixtures.referenceIds("tiny-clip")
-        #expect(tokenizer.maxLength == 77 && reference.max_seq_length == 77)
+    /// Every text of `model`'s own reference list (ids.json), truncated to `maxLength` and not,
+    /// with `padId` as the padding id.
+    private func expectSameTexts(_ model: String, maxLength: Int, padId: Int32) throws {
+        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model(model))
+        let reference = try TokenizerFixtures.referenceIds(model)
+        #expect(tokenizer.maxLength == maxLength && reference.max_seq_length == maxLength)
         #expect(tokenizer.vocabularySize == reference.vocab_size)
         #expect(reference.sentences.count >= 50)
         for expected in reference.sentences {
             #expect(tokenizer.encode(expected.text) == expected.input_ids, "\(expected.index): \(expected.text.debugDescription)")
             #expect(tokenizer.encodeWithoutTruncation(expected.text) == expected.input_ids_untruncated, "\(expected.index) untruncated")
         }
+        #expect(tokenizer.padId == padId)
+    }
+
+    @Test("tiny-clip: CLIP's BPE (NFC, whitespace runs to one space, lowercase, CLIP's split, byte level, </w> word ends), every text as tokenizers gives it")
+    func tinyCLIP() throws {
         // The end-of-text token pads, as CLIPTokenizer's pad_token says.
-        #expect(tokenizer.padId == 1)
+        try expectSameTexts("tiny-clip", maxLength: 77, padId: 1)
     }
 
     @Test("tiny-siglip: SiglipTokenizer on spiece.model (SentencePiece's own normalizer and Unigram, SigLIP's canonical text, the <unk> prefix), every text as transformers gives it")
     func tinySigLIP() throws {
-        let tokenizer = try TokenizerLoader.load(folder: TokenizerFixtures.model("tiny-siglip"))
-        let reference = try TokenizerFixtures.referenceIds("tiny-siglip")
-        #expect(tokenizer.maxLength == 16 && reference.max_seq_length == 16)
-        #expect(tokenizer.vocabularySize == reference.vocab_size)
-        #expect(reference.sentences.count >= 50)
-        for expected in reference.sentences {
-            #expect(tokenizer.encode(expected.text) == expected.input_ids, "\(expected.index): \(expected.text.debugDescription)")
-            #expect(tokenizer.encodeWithoutTruncation(expected.text) == expected.input_ids_untruncated, "\(expected.index) untruncated")
-        }
         // SigLIP pads with </s>.
-        #expect(tokenizer.padId == 1)
+        try expectSameTexts("tiny-siglip", maxLength: 16, padId: 1)
     }
 
     @Test("The empty text gives only the special tokens")

@@ -11,8 +11,6 @@ public struct ClipTextEncoder: TextEncoder {
     /// The tower.
     public let model: ClipTextModel
 
-    /// Fewest texts per thread for a batch to be split over the threads.
-    static let sequencesPerThread = 8
 
     /// Loads `config.json`, `model.safetensors` and the tokenizer files of `folder`.
     ///
@@ -21,17 +19,8 @@ public struct ClipTextEncoder: TextEncoder {
         let config = try ClipTowerConfig(contentsOf: folder.appendingPathComponent("config.json"), tower: .text)
         let weights = try WeightReader(url: folder.appendingPathComponent("model.safetensors"), roots: [])
         model = try ClipTextModel(config: config, weights: weights)
-        var loaded: any TextTokenizer
-        do { loaded = try TokenizerLoader.load(folder: folder) } catch { throw .tokenizer(error) }
-        if loaded.maxLength > config.maxPositions {
-            do { loaded = try TokenizerLoader.load(folder: folder, maxLength: config.maxPositions) } catch { throw .tokenizer(error) }
-        }
-        if loaded.vocabularySize > config.vocabularySize {
-            throw .tokenizerMismatch(
-                folder: folder.path,
-                reason: "the tokenizer has \(loaded.vocabularySize) ids but the text tower's vocab_size is \(config.vocabularySize)")
-        }
-        tokenizer = loaded
+        tokenizer = try TowerTextSupport.tokenizer(
+            folder: folder, maxPositions: config.maxPositions, vocabularySize: config.vocabularySize)
     }
 
     public var width: Int { model.width }
@@ -39,19 +28,9 @@ public struct ClipTextEncoder: TextEncoder {
     public var maxLength: Int { tokenizer.maxLength }
     public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
 
-    /// Encodes `ids`; with several threads and at least ``sequencesPerThread`` texts per thread
+    /// Encodes `ids`; with several threads and at least ``TowerTextSupport/sequencesPerThread`` texts per thread
     /// the batch is split by token count over the threads (``DataParallel``).
     public func encode(ids: [[Int32]]) throws -> TextEncoding {
-        let threads = ComputeThreads.count
-        let run = { (part: [[Int32]]) throws -> TextEncoding in
-            let (states, pooled) = try model.forward(ids: part)
-            let (tokens, mask) = states.padded()
-            return TextEncoding(tokens: tokens, mask: mask, lengths: states.lengths, pooled: pooled)
-        }
-        guard threads > 1, ids.count >= Self.sequencesPerThread * threads, !ComputeThreads.isInsideParallelRegion else {
-            return try run(ids)
-        }
-        return TextEncoding.concatenated(
-            try DataParallel.map(lengths: ids.map(\.count), parts: threads) { try run(Array(ids[$0])) })
+        return try TowerTextSupport.encode(ids) { try model.forward(ids: $0) }
     }
 }

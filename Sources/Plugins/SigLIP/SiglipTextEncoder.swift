@@ -11,8 +11,6 @@ public struct SiglipTextEncoder: TextEncoder {
     /// The tower.
     public let model: SiglipTextModel
 
-    /// Fewest texts per thread for a batch to be split over the threads.
-    static let sequencesPerThread = 8
 
     /// Loads `config.json`, `model.safetensors` and the tokenizer files of `folder`.
     ///
@@ -21,17 +19,8 @@ public struct SiglipTextEncoder: TextEncoder {
         let config = try ClipTowerConfig(contentsOf: folder.appendingPathComponent("config.json"), tower: .text, family: .siglip)
         let weights = try WeightReader(url: folder.appendingPathComponent("model.safetensors"), roots: [])
         model = try SiglipTextModel(config: config, weights: weights)
-        var loaded: any TextTokenizer
-        do { loaded = try TokenizerLoader.load(folder: folder) } catch { throw .tokenizer(error) }
-        if loaded.maxLength > config.maxPositions {
-            do { loaded = try TokenizerLoader.load(folder: folder, maxLength: config.maxPositions) } catch { throw .tokenizer(error) }
-        }
-        if loaded.vocabularySize > config.vocabularySize || Int(loaded.padId) >= config.vocabularySize {
-            throw .tokenizerMismatch(
-                folder: folder.path,
-                reason: "the tokenizer has \(loaded.vocabularySize) ids (padding with \(loaded.padId)) but the text tower's vocab_size is \(config.vocabularySize)")
-        }
-        tokenizer = loaded
+        tokenizer = try TowerTextSupport.tokenizer(
+            folder: folder, maxPositions: config.maxPositions, vocabularySize: config.vocabularySize, checkingPad: true)
     }
 
     public var width: Int { model.width }
@@ -40,19 +29,9 @@ public struct SiglipTextEncoder: TextEncoder {
     public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
 
     /// Encodes `ids`, each padded to the tower's positions; with several threads and at least
-    /// ``sequencesPerThread`` texts per thread the batch is split over the threads.
+    /// ``TowerTextSupport/sequencesPerThread`` texts per thread the batch is split over the threads.
     public func encode(ids: [[Int32]]) throws -> TextEncoding {
-        let threads = ComputeThreads.count
         let pad = tokenizer.padId
-        let run = { (part: [[Int32]]) throws -> TextEncoding in
-            let (states, pooled) = try model.forward(ids: part, padID: pad)
-            let (tokens, mask) = states.padded()
-            return TextEncoding(tokens: tokens, mask: mask, lengths: states.lengths, pooled: pooled)
-        }
-        guard threads > 1, ids.count >= Self.sequencesPerThread * threads, !ComputeThreads.isInsideParallelRegion else {
-            return try run(ids)
-        }
-        return TextEncoding.concatenated(
-            try DataParallel.map(lengths: ids.map(\.count), parts: threads) { try run(Array(ids[$0])) })
+        return try TowerTextSupport.encode(ids) { try model.forward(ids: $0, padID: pad) }
     }
 }
