@@ -27,9 +27,15 @@ public struct ZooError: ReportableError, Equatable {
 }
 
 extension ZooError {
-    /// Wraps a POSIX failure of `operation` on `path` as an I/O error.
+    /// Wraps a POSIX failure of `operation` on `path` as an I/O error, with what to check.
     static func posix(_ operation: String, _ path: String, errno code: Int32 = errno) -> ZooError {
         let reason = String(cString: strerror(code))
-        return ZooError(.io, "cannot \(operation) '\(path)': \(reason)")
+        let advice: String
+        switch code {
+        case ENOSPC, EDQUOT, EFBIG: advice = "free some space (or raise the quota or file-size limit) and run the command again"
+        case EACCES, EPERM, EROFS: advice = "check the permissions of the zoo home (--home or ZOO_HOME)"
+        default: advice = "check the zoo home (--home or ZOO_HOME) and its disk"
+        }
+        return ZooError(.io, "cannot \(operation) '\(path)': \(reason); \(advice)")
     }
 }

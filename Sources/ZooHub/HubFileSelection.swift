@@ -59,9 +59,12 @@ public enum HubFileSelection {
 
     /// The files to fetch from `listing`.
     ///
-    /// - Throws: ``HubError`` 65 when the repository has no config.json or no safetensors
-    ///   weights (only pickled ones, say).
+    /// - Throws: ``HubError`` 65 when the listing names an unsafe path (``isSafe(_:)``), or the
+    ///   repository has no config.json or no safetensors weights (only pickled ones, say).
     public static func select(_ listing: [HubFile], reference: HubReference) throws -> [HubFile] {
+        if let unsafe = listing.first(where: { !isSafe($0.path) }) {
+            throw HubError(.data, "the Hub's file list of \(reference) names '\(unsafe.path.debugDescription.dropFirst().dropLast())', a path that is absolute, has an empty, '.' or '..' part, a backslash or a control character; refusing the repository (a Hugging Face Hub never lists one: check HF_ENDPOINT)")
+        }
         let chosen = listing.filter { wanted($0.path) }
         guard chosen.contains(where: { $0.path == "config.json" }) else {
             throw HubError(.data, "\(reference) has no config.json in its root folder; zoo registers Hugging Face (transformers) model repositories")

@@ -36,10 +36,10 @@ struct CLIHubTests {
     }
 
     /// Runs zoo on its own thread, so the in-process Hub keeps every task thread.
-    static func run(_ zoo: ZooRunner, _ arguments: [String], _ environment: [String: String]) async throws -> CLIResult {
+    static func run(_ zoo: ZooRunner, _ arguments: [String], _ environment: [String: String], fileSizeLimit: Int? = nil) async throws -> CLIResult {
         nonisolated(unsafe) let runner = zoo
         return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try runner.run(arguments, environment: environment) }) }.start()
+            Thread { continuation.resume(with: Result { try runner.run(arguments, environment: environment, fileSizeLimit: fileSizeLimit) }) }.start()
         }
     }
 
@@ -198,6 +198,82 @@ struct CLIHubTests {
         #expect(names == ["gated"], "\(list.stdout)")
         await hub.stop()
     }
+    @Test("a file the listing names but the Hub does not serve is 66 naming it; an unsafe listed path is 65 with nothing written; an interrupted download leaves only .incomplete, which the next run resumes; a full disk is 74 with nothing registered")
+    func interruptedAndHostile() async throws {
+        let hub = TestHub()
+        let files = try Self.tinyBertFiles()
+        let weights = try #require(files["model.safetensors"])
+        hub.add("acme/tiny-bert", .init(files: files, commit: Self.commit))
+        hub.add("acme/drops", .init(files: files, commit: Self.commit))
+        hub.add("acme/hostile", .init(files: files, commit: Self.commit, extraEntries: [
+            ["type": "file", "path": "../../../escape.safetensors", "size": 4, "oid": String(repeating: "b", count: 40),
+             "lfs": ["oid": String(repeating: "c", count: 64), "size": 4]],
+        ]))
+        try await hub.start()
+        let zoo = ZooRunner()
+        let env = Self.environment(hub, zoo, ["ZOO_HUB_RETRIES": "2"])
+        let cache = zoo.scratch.appendingPathComponent("hf-cache")
+        func names() async throws -> [String] {
+            let list = try await Self.run(zoo, ["encoder", "list", "--json"], env)
+            return ((try? list.json()) as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        }
+
+        // Listed, but 404 when fetched: which file, exit 66.
+        hub.inject("tokenizer.json", .init(notFound: true))
+        let missing = try await Self.run(zoo, ["encoder", "add", "m", "--from", "hf:acme/tiny-bert"], env)
+        #expect(missing.status == 66 && missing.stderr.contains("no file 'tokenizer.json'"), "\(missing.stderr)")
+        hub.inject("tokenizer.json", .init())
+
+        // A listing with a path that climbs out of the snapshot: refused before any download.
+        let before = hub.requests.filter { $0.hasPrefix("resolve acme/hostile") }.count
+        let climbing = try await Self.run(zoo, ["encoder", "add", "h", "--from", "hf:acme/hostile"], env)
+        #expect(climbing.status == 65 && climbing.stderr.contains("../../../escape.safetensors") && climbing.stderr.contains("refusing"), "\(climbing.stderr)")
+        #expect(hub.requests.filter { $0.hasPrefix("resolve acme/hostile") }.count == before)
+        let escaped = FileManager.default.enumerator(atPath: zoo.scratch.path)?.compactMap { $0 as? String }.filter { $0.contains("escape") } ?? []
+        #expect(escaped.isEmpty, "\(escaped)")
+
+        // Every try dropped half-way: 69, and only the .incomplete file is left in blobs/.
+        hub.inject("model.safetensors", .init(dropAfterBytes: weights.count / 4, drops: 2))
+        let dropped = try await Self.run(zoo, ["encoder", "add", "d", "--from", "hf:acme/drops"], env)
+        #expect(dropped.status == 69 && dropped.stderr.contains("resumes where it stopped"), "\(dropped.stderr)")
+        let blobs = cache.appendingPathComponent("models--acme--drops/blobs")
+        let partial = blobs.appendingPathComponent(TestHub.sha256(weights) + ".incomplete")
+        let kept = ZooRunner.size(partial)
+        #expect(kept > 0 && kept < weights.count, "\(kept)")
+        #expect(!FileManager.default.fileExists(atPath: blobs.appendingPathComponent(TestHub.sha256(weights)).path))
+        #expect(try await names().isEmpty)
+        // The next run asks for the rest only, and registers.
+        hub.inject("model.safetensors", .init())
+        let resumed = try await Self.run(zoo, ["encoder", "add", "d", "--from", "hf:acme/drops", "--json"], env)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(hub.ranges.last == "model.safetensors bytes=\(kept)-", "\(hub.ranges)")
+        let digest = ((try resumed.json() as? [String: Any])?["checkpoint"] as? [String: Any])?["digest"] as? String
+        #expect(!FileManager.default.fileExists(atPath: partial.path))
+
+        // A full disk (writes past `ulimit -f` fail as on a full disk), first while downloading
+        // into an empty cache, then while copying from a complete cache into the zoo home.
+        let small = ZooRunner()
+        let smallEnv = Self.environment(hub, small)
+        // Room for the catalog's writes (it exists by then) but not for the 250 KiB weights.
+        let limit = 128 * 1024
+        #expect(weights.count > limit)
+        try #require(try await Self.run(small, ["encoder", "list"], smallEnv).status == 0)
+        let downloadFull = try await Self.run(small, ["encoder", "add", "f", "--from", "hf:acme/tiny-bert"], smallEnv, fileSizeLimit: limit)
+        #expect(downloadFull.status == 74 && downloadFull.stderr.contains("cannot write") && downloadFull.stderr.contains(".incomplete"), "\(downloadFull.stderr)")
+        let copyFull = try await Self.run(small, ["encoder", "add", "f", "--from", "hf:acme/drops"],
+                                          Self.environment(hub, small, ["HF_HUB_CACHE": cache.path, "HF_HUB_OFFLINE": "1"]), fileSizeLimit: limit)
+        #expect(copyFull.status == 74 && copyFull.stderr.contains("checkpoints/.tmp-") && copyFull.stderr.contains("free some space"), "\(copyFull.stderr)")
+        let smallList = try await Self.run(small, ["encoder", "list", "--json"], smallEnv)
+        #expect(((try? smallList.json()) as? [[String: Any]])?.isEmpty == true, "\(smallList.stdout)")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: small.home.appendingPathComponent("checkpoints").path)) ?? []
+        #expect(leftovers.filter { $0 != ".lock" }.isEmpty, "\(leftovers)")
+        // With room again, the same command works and gives the same checkpoint.
+        let roomy = try await Self.run(small, ["encoder", "add", "f", "--from", "hf:acme/tiny-bert", "--json"], smallEnv)
+        try #require(roomy.status == 0, "\(roomy.stderr)")
+        #expect(((try roomy.json() as? [String: Any])?["checkpoint"] as? [String: Any])?["digest"] as? String == digest)
+        await hub.stop()
+    }
+
     @Test("zoo import --fetch: the archive's hf: text encoder is fetched and registered when its digest matches the archive's, refused (65, nothing registered) when it does not")
     func importFetches() async throws {
         try #require(TrainingFixtures.available, "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")

@@ -38,12 +38,20 @@ final class ZooRunner {
 
     deinit { try? FileManager.default.removeItem(at: scratch) }
 
-    /// Runs `zoo ARGS --home HOME` (unless `withHome` is false) and waits.
+    /// Runs `zoo ARGS --home HOME` (unless `withHome` is false) and waits. With
+    /// `fileSizeLimit` (bytes, a multiple of 512), zoo runs under `ulimit -f` with SIGXFSZ
+    /// ignored, so a write past the limit fails as a write to a full disk does.
     @discardableResult
-    func run(_ arguments: [String], withHome: Bool = true, environment: [String: String] = [:]) throws -> CLIResult {
+    func run(_ arguments: [String], withHome: Bool = true, environment: [String: String] = [:], fileSizeLimit: Int? = nil) throws -> CLIResult {
         let process = Process()
-        process.executableURL = ZooRunner.binary
-        process.arguments = arguments + (withHome ? ["--home", home.path] : [])
+        let zooArguments = arguments + (withHome ? ["--home", home.path] : [])
+        if let fileSizeLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit / 512); exec \"$0\" \"$@\"", ZooRunner.binary.path] + zooArguments
+        } else {
+            process.executableURL = ZooRunner.binary
+            process.arguments = zooArguments
+        }
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "enable=no"
         env.removeValue(forKey: "ZOO_HOME")
@@ -61,6 +69,11 @@ final class ZooRunner {
         return CLIResult(status: process.terminationStatus,
                          stdout: String(decoding: stdout, as: UTF8.self),
                          stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// The size of the file at `url` in bytes, 0 when there is none.
+    static func size(_ url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     /// Runs a shell script with `$ZOO` set to the binary and `$HOME_DIR` to the home.

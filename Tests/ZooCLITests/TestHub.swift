@@ -21,6 +21,8 @@ final class TestHub: @unchecked Sendable {
         var token: String?
         /// Files stored with LFS (sha256 in the listing); the rest are plain git blobs.
         var lfs: (String) -> Bool = { $0.hasSuffix(".safetensors") || $0.hasSuffix(".bin") || $0.hasSuffix(".onnx") }
+        /// Entries the tree listing shows beside the files' own (a hostile server's paths, say).
+        var extraEntries: [[String: Any]] = []
     }
 
     /// Faults for one file path, used up as requests come.
@@ -33,6 +35,8 @@ final class TestHub: @unchecked Sendable {
         var drops = 0
         /// Serve these bytes instead of the file (a corrupt mirror), every time.
         var corrupt: Data? = nil
+        /// Answer `resolve` with 404 EntryNotFound although the listing names the file.
+        var notFound = false
     }
 
     private let lock = NSLock()
@@ -149,7 +153,7 @@ final class TestHub: @unchecked Sendable {
             if let slash = path.lastIndex(of: "/") { folders.insert(String(path[..<slash])) }
         }
         for folder in folders.sorted() { entries.append(["type": "directory", "path": folder, "size": 0, "oid": String(repeating: "0", count: 40)]) }
-        return try json(entries)
+        return try json(entries + repository.extraEntries)
     }
 
     private func resolve(_ request: Request, _ context: BasicRequestContext) throws -> Response {
@@ -165,6 +169,9 @@ final class TestHub: @unchecked Sendable {
             throw HTTPError(.notFound, headers: [Self.errorCode: "EntryNotFound"], message: "Entry not found")
         }
         var fault = lock.withLock { faults[path] } ?? Faults()
+        if fault.notFound {
+            throw HTTPError(.notFound, headers: [Self.errorCode: "EntryNotFound"], message: "Entry not found")
+        }
         if fault.serverErrors > 0 {
             fault.serverErrors -= 1
             lock.withLock { faults[path] = fault }

@@ -38,12 +38,12 @@ struct HubParsingTests {
         #expect(HubEnvironment(["HF_HOME": scratch.path, "HF_HUB_CACHE": "/srv/hf"]).cache.path == "/srv/hf")
     }
 
-    @Test("only what an encoder reads is fetched: never pickles, ONNX or other frameworks; no safetensors is 65")
+    @Test("only what an encoder reads is fetched: never pickles, ONNX or other frameworks; no safetensors is 65; an unsafe listed path is 65")
     func selection() throws {
-        let listing = ["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "onnx/model.onnx", "tokenizer.json", "vocab.txt",
-                       "1_Pooling/config.json", "2_Dense/model.safetensors", "2_Dense/pytorch_model.bin", "README.md", ".gitattributes",
-                       "openvino/openvino_model.xml", "model.safetensors.index.json", "../escape.json", "a//b.json"]
-            .map { HubFile(path: $0, size: 1, gitOID: String(repeating: "a", count: 40), lfsSHA256: nil) }
+        func files(_ paths: [String]) -> [HubFile] { paths.map { HubFile(path: $0, size: 1, gitOID: String(repeating: "a", count: 40), lfsSHA256: nil) } }
+        let listing = files(["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "onnx/model.onnx", "tokenizer.json", "vocab.txt",
+                             "1_Pooling/config.json", "2_Dense/model.safetensors", "2_Dense/pytorch_model.bin", "README.md", ".gitattributes",
+                             "openvino/openvino_model.xml", "model.safetensors.index.json"])
         let reference = try HubReference(parsing: "hf:acme/model")
         let chosen = try HubFileSelection.select(listing, reference: reference).map(\.path)
         #expect(Set(chosen) == ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "1_Pooling/config.json",
@@ -51,6 +51,11 @@ struct HubParsingTests {
         let pickles = listing.filter { !$0.path.hasSuffix(".safetensors") }
         let error = #expect(throws: HubError.self) { try HubFileSelection.select(pickles, reference: reference) }
         #expect(error?.exitStatus == .data && error?.description.contains("pytorch_model.bin") == true)
+        // The server is untrusted: one unsafe path refuses the whole listing, wanted or not.
+        for unsafe in ["../escape.json", "a//b.json", "/etc/passwd", "1_Pooling/../../x.safetensors", "./config.json", "a\\b.json", "x\u{1}.json"] {
+            let refused = #expect(throws: HubError.self) { try HubFileSelection.select(listing + files([unsafe]), reference: reference) }
+            #expect(refused?.exitStatus == .data && refused?.description.contains("refusing the repository") == true, "\(unsafe)")
+        }
     }
 
     @Test("the model card's license: a value, a quoted value, a list; none outside the metadata block")
