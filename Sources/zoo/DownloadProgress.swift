@@ -28,7 +28,14 @@ final class DownloadProgress: HubDownloadObserver, @unchecked Sendable {
 
     func progress(_ file: HubFile, done: Int64) {
         lock.lock(); defer { lock.unlock() }
-        if current?.file != file { current = (file, done, done, Date()) } else { current?.done = done }
+        if current?.file != file {
+            current = (file, done, done, Date())
+        } else if let previous = current?.done, done <= previous {
+            // A new try of the same file: it resumed at `done` (or started over at 0).
+            current = (file, done, done, Date())
+        } else {
+            current?.done = done
+        }
         guard interactive, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = Date()
         draw()

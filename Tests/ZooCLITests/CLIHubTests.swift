@@ -59,6 +59,10 @@ struct CLIHubTests {
         try #require(added.status == 0, "\(added.stderr)")
         // The 429 asked for a 1 s wait.
         #expect(Date().timeIntervalSince(started) >= 1)
+        // Off a terminal, the progress display writes one line per file: size, time, resume point, check.
+        #expect(added.stderr.contains("acme/tiny-bert: fetching 10 files"), "\(added.stderr)")
+        let weightsLine = added.stderr.split(separator: "\n").first { $0.contains("model.safetensors:") }.map(String.init) ?? ""
+        #expect(weightsLine.contains("250.6 KiB in") && weightsLine.contains("resumed at") && weightsLine.hasSuffix("sha256 verified"), "\(added.stderr)")
         let json = try #require(try added.json() as? [String: Any])
         #expect(json["source"] as? String == "hf:acme/tiny-bert@\(Self.commit)")
         #expect(json["license"] as? String == "apache-2.0")
