@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+// The arithmetic here (the attention's query scaling, bias and normalisation) must round the same
+// on every target: without this, clang fuses `a * b + c` where the baseline has a fused
+// multiply-add (aarch64), and the biased attention's bytes would differ from the x86-64 copies'
+// (found by scripts/aarch64_kernel_check.sh).
+#pragma clang fp contract(off)
+
 #define TABLE(suffix, width, panel, fuses)                                                          \
     {                                                                                          \
         .lanes = width, .bias_gelu_rows = zoo_bias_gelu_rows_##suffix,                         \
