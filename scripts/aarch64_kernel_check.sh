@@ -16,18 +16,8 @@ cd "$(dirname "$0")/.."
 say() { echo "aarch64-check: $*"; }
 
 [ "$(uname -m)" = x86_64 ] || { say "runs on x86-64 (it cross-builds for aarch64)"; exit 77; }
-packages=(qemu-user-static libc6-dev-arm64-cross libgcc-12-dev-arm64-cross)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source scripts/apt_packages.sh
+install_missing aarch64-check --no-install-recommends qemu-user-static libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 
 kernels=Sources/CVectorKernels
 sysroot=/usr/aarch64-linux-gnu

@@ -25,18 +25,8 @@ state=/tmp/zoo-slurm-test
 started=$(date +%s)
 say() { echo "slurm-test: $*"; }
 
-packages=(slurm-wlm munge)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source scripts/apt_packages.sh
+install_missing slurm-test --no-install-recommends slurm-wlm munge
 python3 -c 'import jsonschema, yaml' 2>/dev/null \
   || python3 -m pip install -q --disable-pip-version-check jsonschema==4.26.0 pyyaml==6.0.3
 [ "$(id -u)" -eq 0 ] || { say "run as root: slurmd and munged are started here as root" >&2; exit 77; }
