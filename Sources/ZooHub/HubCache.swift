@@ -53,6 +53,34 @@ public struct HubCache: Sendable {
         return found.sorted()
     }
 
+    /// Checks that each of `paths` in snapshot `commit` is the cache's own file: after every
+    /// link is followed, a regular file inside this repository's folder (`blobs/ETAG`, or a
+    /// copy in the snapshot). The cache is read like an archive: a link to anywhere else (an
+    /// absolute target, or `..` out of the repository), a linked folder that leads out, or
+    /// anything but a regular file is refused.
+    ///
+    /// - Throws: ``HubError`` 65 naming the file and where it leads.
+    public func checkContained(_ paths: [String], commit: String) throws(HubError) {
+        guard let base = Self.realPath(folder) else { return }
+        for path in paths {
+            let url = snapshot(commit).appendingPathComponent(path)
+            guard let target = Self.realPath(url) else {
+                throw HubError(.data, "'\(url.path)' in the Hugging Face cache is a broken link; delete \(snapshot(commit).path) and fetch \(repository) again")
+            }
+            var info = stat()
+            guard target.hasPrefix(base + "/"), stat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                throw HubError(.data, "'\(url.path)' in the Hugging Face cache leads to '\(target)', which is not a file of \(folder.path); refusing it (a cache's snapshot links point into its own blobs/). Delete \(snapshot(commit).path) and fetch \(repository) again")
+            }
+        }
+    }
+
+    /// The path of `url` with every link resolved (realpath), or nil when it does not exist.
+    static func realPath(_ url: URL) -> String? {
+        guard let resolved = realpath(url.path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// `blobs/ETAG`.
     public func blob(_ etag: String) -> URL {
         folder.appendingPathComponent("blobs", isDirectory: true).appendingPathComponent(etag)

@@ -29,13 +29,17 @@ public enum HubResolver {
     /// The snapshot of `reference`.
     ///
     /// - Throws: ``HubError`` (see ``HubClient``); offline with the revision not in the cache:
-    ///   66 naming what is missing.
+    ///   66 naming what is missing; a snapshot file that leads out of the repository's cache
+    ///   folder: 65 (``HubCache/checkContained(_:commit:)``).
     public static func resolve(
         _ reference: HubReference, environment: HubEnvironment, observer: (any HubDownloadObserver)? = nil
     ) async throws -> HubSnapshot {
         let cache = HubCache(root: environment.cache, repository: reference.repository)
         let cached = cachedSnapshot(reference, cache: cache)
-        if case .success(let snapshot) = cached { return snapshot }
+        if case .success(let snapshot) = cached {
+            try cache.checkContained(snapshot.files, commit: snapshot.commit)
+            return snapshot
+        }
         if environment.offline, case .failure(let missing) = cached {
             throw HubError(.noInput, "HF_HUB_OFFLINE is set and the cache \(environment.cache.path) does not hold \(reference): \(missing.description); unset HF_HUB_OFFLINE to download it, or fetch it first (e.g. `huggingface-cli download \(reference.repository) --revision \(reference.revision)`)")
         }
@@ -106,6 +110,8 @@ public enum HubResolver {
                 }
             }
         }
+        // Files already in the snapshot were taken as they are: the same check as for a cache hit.
+        try cache.checkContained(chosen.map(\.path), commit: revision.commit)
         try cache.writeRef(reference.revision, commit: revision.commit)
         let license = revision.license ?? ModelCard.license(at: cache.snapshot(revision.commit).appendingPathComponent("README.md"))
         return HubSnapshot(

@@ -278,6 +278,58 @@ struct CLIHubTests {
         await hub.stop()
     }
 
+    @Test("a cache is read like an archive: snapshot links that lead out of the repository's folder (a file, or a linked folder) are 65 with nothing registered; links into blobs/ register")
+    func cacheLinksStayInside() async throws {
+        let hub = TestHub()
+        let zoo = ZooRunner()
+        let files = try Self.tinyBertFiles().filter { !["pytorch_model.bin", "onnx/model.onnx", "tf_model.h5"].contains($0.key) }
+        let cache = zoo.scratch.appendingPathComponent("hf-cache")
+        let outside = zoo.scratch.appendingPathComponent("elsewhere")
+        let manager = FileManager.default
+        // A cache in huggingface_hub's layout, every file a relative link into blobs/.
+        func writeCache(_ repository: String) throws -> URL {
+            let folder = cache.appendingPathComponent("models--acme--\(repository)")
+            try manager.createDirectory(at: folder.appendingPathComponent("refs"), withIntermediateDirectories: true)
+            try Data(Self.commit.utf8).write(to: folder.appendingPathComponent("refs/main"))
+            for (path, data) in files {
+                let etag = TestHub.sha256(data)
+                try manager.createDirectory(at: folder.appendingPathComponent("blobs"), withIntermediateDirectories: true)
+                try data.write(to: folder.appendingPathComponent("blobs/\(etag)"))
+                let link = folder.appendingPathComponent("snapshots/\(Self.commit)/\(path)")
+                try manager.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let depth = path.split(separator: "/").count - 1
+                try manager.createSymbolicLink(atPath: link.path, withDestinationPath: String(repeating: "../", count: depth + 2) + "blobs/\(etag)")
+            }
+            return folder.appendingPathComponent("snapshots/\(Self.commit)")
+        }
+        let env = Self.environment(hub, zoo, ["HF_HUB_OFFLINE": "1"])
+        _ = try writeCache("good")
+        let good = try await Self.run(zoo, ["encoder", "add", "good", "--from", "hf:acme/good"], env)
+        #expect(good.status == 0, "\(good.stderr)")
+
+        // The weights link to a file outside the cache (same bytes, so only the place is wrong).
+        let fileOut = try writeCache("file-out")
+        try manager.createDirectory(at: outside, withIntermediateDirectories: true)
+        try files["model.safetensors"]!.write(to: outside.appendingPathComponent("model.safetensors"))
+        try manager.removeItem(at: fileOut.appendingPathComponent("model.safetensors"))
+        try manager.createSymbolicLink(atPath: fileOut.appendingPathComponent("model.safetensors").path,
+                                       withDestinationPath: outside.appendingPathComponent("model.safetensors").path)
+        let refusedFile = try await Self.run(zoo, ["encoder", "add", "f", "--from", "hf:acme/file-out"], env)
+        #expect(refusedFile.status == 65 && refusedFile.stderr.contains("model.safetensors") && refusedFile.stderr.contains("elsewhere/model.safetensors"), "\(refusedFile.stderr)")
+
+        // A module folder that is a link to a folder outside, through `..`.
+        let folderOut = try writeCache("folder-out")
+        try manager.createDirectory(at: outside.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+        try files["1_Pooling/config.json"]!.write(to: outside.appendingPathComponent("1_Pooling/config.json"))
+        try manager.removeItem(at: folderOut.appendingPathComponent("1_Pooling"))
+        try manager.createSymbolicLink(atPath: folderOut.appendingPathComponent("1_Pooling").path, withDestinationPath: "../../../../elsewhere/1_Pooling")
+        let refusedFolder = try await Self.run(zoo, ["encoder", "add", "d", "--from", "hf:acme/folder-out"], env)
+        #expect(refusedFolder.status == 65 && refusedFolder.stderr.contains("1_Pooling/config.json") && refusedFolder.stderr.contains("refusing"), "\(refusedFolder.stderr)")
+
+        let list = try await Self.run(zoo, ["encoder", "list", "--json"], env)
+        #expect(((try? list.json()) as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["good"], "\(list.stdout)")
+    }
+
     @Test("zoo import --fetch: the archive's hf: text encoder is fetched and registered when its digest matches the archive's, refused (65, nothing registered) when it does not")
     func importFetches() async throws {
         try #require(TrainingFixtures.available, "dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
