@@ -28,13 +28,11 @@ final class DownloadProgress: HubDownloadObserver, @unchecked Sendable {
 
     func progress(_ file: HubFile, done: Int64) {
         lock.lock(); defer { lock.unlock() }
-        if current?.file != file {
-            current = (file, done, done, Date())
-        } else if let previous = current?.done, done <= previous {
-            // A new try of the same file: it resumed at `done` (or started over at 0).
-            current = (file, done, done, Date())
-        } else {
+        if let shown = current, shown.file == file, done > shown.done {
             current?.done = done
+        } else {
+            // Another file, or a new try of this one that resumed at `done` (0: started over).
+            current = (file, done, done, Date())
         }
         guard interactive, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = Date()
